@@ -1,0 +1,108 @@
+import { z } from 'zod';
+
+/** Thrown when configuration is missing or invalid; the message lists every problem with its path. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Contract field → the column name in the user's files. Unmapped fields use the contract name. */
+const columnMap = z.record(z.string().min(1), z.string().min(1));
+
+/** How one dataset's files map onto the contract (docs/exports.md, "Column mapping"). */
+export const datasetMappingSchema = z
+  .object({
+    columns: columnMap.default({}),
+    /**
+     * strptime format of date fields, e.g. `%d/%m/%Y` or `%m/%d/%Y %H:%M`. When absent, ISO-8601
+     * dates (`2024-03-01`) and timestamps with an offset (`2024-03-01T10:00:00+02:00`) are accepted.
+     */
+    dateFormat: z.string().min(2).optional(),
+    /** Decimal separator of money fields. `,` also strips `.` thousands separators. */
+    decimalSeparator: z.enum(['.', ',']).default('.'),
+    /** Strip currency symbols and thousands separators ("$1,234.50") from money fields. */
+    lenientMoney: z.boolean().default(false),
+  })
+  .strict();
+export type DatasetMapping = z.infer<typeof datasetMappingSchema>;
+
+export const mappingSchema = z
+  .object({
+    orders: datasetMappingSchema.default(datasetMappingSchema.parse({})),
+    customers: datasetMappingSchema.default(datasetMappingSchema.parse({})),
+    marketing_spend: datasetMappingSchema.default(datasetMappingSchema.parse({})),
+  })
+  .strict();
+export type ColumnMapping = z.infer<typeof mappingSchema>;
+
+/** Settings of the nightly job. Every field has a documented default; see docs/operations.md. */
+export const jobSettingsSchema = z
+  .object({
+    /** Key prefix under which `<yyyy-mm-dd>/<dataset>/<files>` export folders live. */
+    exportsPrefix: z.string().default('exports/'),
+    /** Key prefix for run artefacts written back to the bucket (rejects). */
+    runsPrefix: z.string().default('runs/'),
+    /** Gross margin rate for orders without a cost column. */
+    marginRate: z.number().gt(0).max(1).default(0.3),
+    /** A run whose rejected-row share exceeds this fails without publishing. */
+    rejectThreshold: z.number().min(0).max(1).default(0.05),
+    /** Run-scoped items expire this many days after their run (DynamoDB TTL). */
+    retentionDays: z.number().int().min(1).max(3650).default(400),
+    /** Churn is measured over two consecutive windows of this many months (shortened for short histories). */
+    churnWindowMonths: z.number().int().min(1).max(24).default(12),
+    /** Cap of the expected lifespan, in years. */
+    maxLifespanYears: z.number().gt(0).max(100).default(10),
+    /** Prior exposure (years) in the purchase-rate shrinkage. */
+    frequencyPriorYears: z.number().min(0).max(10).default(1),
+    /** Customer columns that become segment dimensions (besides channel, cohort month and RFM). */
+    segmentDimensions: z.array(z.string().regex(/^[a-z][a-z0-9_]*$/)).default([]),
+    mapping: mappingSchema.default(mappingSchema.parse({})),
+    /** DuckDB memory cap in MB; keep it below the function's memory. */
+    duckdbMemoryMb: z.number().int().min(128).default(1024),
+  })
+  .strict();
+export type JobSettings = z.infer<typeof jobSettingsSchema>;
+
+/** Where the job reads and writes: from the environment in Lambda, from bin/local.ts locally. */
+export const jobEnvironmentSchema = z.object({
+  EXPORTS_BUCKET: z.string().min(3),
+  RESULTS_TABLE: z.string().min(3),
+  /** JSON of JobSettings; absent means all defaults. */
+  CLV_SETTINGS: z.string().optional(),
+});
+
+export interface JobConfig {
+  readonly bucket: string;
+  readonly table: string;
+  readonly settings: JobSettings;
+}
+
+/** Formats zod issues as `path: message` lines so a user sees every problem at once. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`).join('\n');
+}
+
+/** Parses job settings (e.g. from CDK context or the CLV_SETTINGS variable); throws ConfigError. */
+export function parseJobSettings(input: unknown): JobSettings {
+  const parsed = jobSettingsSchema.safeParse(input ?? {});
+  if (!parsed.success) throw new ConfigError(`Invalid job settings:\n${describeIssues(parsed.error)}`);
+  return parsed.data;
+}
+
+/** Reads the job configuration from an environment once (cold start); throws ConfigError. */
+export function jobConfigFromEnv(env: Record<string, string | undefined>): JobConfig {
+  const parsed = jobEnvironmentSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(`Invalid job environment:\n${describeIssues(parsed.error)}`);
+  let raw: unknown = {};
+  if (parsed.data.CLV_SETTINGS) {
+    try {
+      raw = JSON.parse(parsed.data.CLV_SETTINGS);
+    } catch (cause) {
+      throw new ConfigError('CLV_SETTINGS is not valid JSON', { cause });
+    }
+  }
+  return {
+    bucket: parsed.data.EXPORTS_BUCKET,
+    table: parsed.data.RESULTS_TABLE,
+    settings: parseJobSettings(raw),
+  };
+}
