@@ -1,0 +1,50 @@
+/** The run record: what one nightly run read, rejected, computed and published. */
+import type { DatasetCounts, Dataset, RejectedRow } from '../ingest/types.js';
+import type { ChurnWindow, SegmentMetrics } from '../model/types.js';
+
+export type RunStatus = 'publishing' | 'published' | 'failed';
+
+export interface RunInput {
+  readonly dataset: Dataset;
+  /** S3 key (or relative path for local folders). */
+  readonly name: string;
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+export interface RunRejects {
+  readonly total: number;
+  /** Rejected rows ÷ rows read, over all datasets. */
+  readonly share: number;
+  readonly threshold: number;
+  readonly byReason: Readonly<Record<string, number>>;
+  /** The first rejects (at most 100), for a quick look; the full list is at `objectKey`. */
+  readonly sample: readonly RejectedRow[];
+  /** Bucket key of the complete rejects CSV, or null when there were none. */
+  readonly objectKey: string | null;
+}
+
+export interface RunRecord {
+  /** `<exportDate>T<startedAt compact>`, e.g. `2026-11-24T020001Z`; unique per attempt, sortable. */
+  readonly runId: string;
+  readonly exportDate: string;
+  readonly asOf: string;
+  readonly status: RunStatus;
+  readonly startedAt: string;
+  readonly finishedAt: string | null;
+  readonly durationMs: number | null;
+  readonly stageDurationsMs: Readonly<Record<string, number>>;
+  readonly inputs: readonly RunInput[];
+  readonly counts: Readonly<Record<Dataset, DatasetCounts>>;
+  readonly rejects: RunRejects;
+  readonly customers: number;
+  /** Dimension → number of segment values. */
+  readonly dimensions: Readonly<Record<string, number>>;
+  readonly business: SegmentMetrics | null;
+  readonly churnWindow: ChurnWindow | null;
+  readonly annualChurn: number | null;
+  readonly expectedLifespanYears: number | null;
+  /** The job settings used, as parsed (defaults filled in). */
+  readonly settings: unknown;
+  readonly failure: { readonly stage: string; readonly message: string } | null;
+}
