@@ -1,4 +1,12 @@
-// Placeholder until the pipeline lands: the CDK construct bundles this entry point.
-export const handler = async (): Promise<void> => {
-  throw new Error('not implemented yet');
-};
+import { awsClients } from '../platform/aws-clients.js';
+import { jobConfigFromEnv } from '../platform/config.js';
+import { jsonLogger } from '../platform/logger.js';
+import { nightlyJobDeps } from './job-deps.js';
+import { makeNightlyHandler } from './nightly-handler.js';
+
+// Cold start: configuration is parsed once and fails fast; Lambda's writable disk is /tmp only.
+const config = jobConfigFromEnv(process.env);
+const { s3, ddb } = awsClients();
+const log = jsonLogger({ service: 'clv-nightly-job' });
+
+export const handler = makeNightlyHandler(config, nightlyJobDeps({ config, s3, ddb, workDir: '/tmp/clv', log }));

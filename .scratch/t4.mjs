@@ -1,0 +1,14 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+const inst = await DuckDBInstance.create(':memory:', {threads:'4'});
+const c = await inst.connect(); await c.run("SET TimeZone='UTC'");
+const q = async (s) => { try { const r = await c.runAndReadAll(s); console.log(s.slice(0,100)); console.table(r.getRowObjectsJS()); } catch(e) { console.log(s.slice(0,100), 'ERR', e.message); } };
+await q(`create table raw as select * from read_csv('big.csv', all_varchar=true, header=true, store_rejects=true, delim=',', quote='"', escape='"', rejects_table='rj1', rejects_scan='rs1')`);
+await q("select line, error_type, csv_line from rj1");
+await q("select rowid, * from raw where id in ('249999','250001','119999','120001','2') order by rowid");
+await q("select count(*) from raw where rowid+1 <> (case when id='2' then 120000 else id::int end) - (case when id::int>250000 then 1 else 0 end)");
+await q(`select rowid, line from read_csv('j.jsonl', columns={'line':'VARCHAR'}, header=false, delim='\x01', quote='', escape='', store_rejects=true, rejects_table='rj2', rejects_scan='rs2', auto_detect=false)`);
+await q("select line, error_type, csv_line from rj2");
+await q("select try_strptime('2024-03-01 10:00:00 +0200', '%Y-%m-%d %H:%M:%S %z') a, typeof(try_strptime('2024-03-01 10:00:00 +0200', '%Y-%m-%d %H:%M:%S %z')) t, try_cast('2024-03-01T23:30:00-02:00' as timestamptz)::date d, try_cast('2024-03-01T23:30:00Z' as timestamptz)::date d2, try_cast('2024-02-30' as date) d3, try_cast('2024-03-01 10:00:00+00' as timestamptz) d4");
+await q("select arg_min(c, k) a, arg_min_null(c,k) b from (values (null, 1), ('x', 2)) t(c,k)");
+await q(`select '{"a b":1,"c":null,"d":[1]}'::json->>'$."a b"' x, '{"a b":1,"c":null}'::json->>'c' y, json_type('[1]') z, '{"d":[1]}'::json->>'d' w, json_keys('{"a":1,"b":2}') k`);
+await q(`select try_cast('1_000' as double) a, try_cast(' 12 ' as double) b, try_cast('1e400' as double) c, try_cast('inf' as double) d, try_cast('0x10' as double) e, regexp_replace('1.234,50 €', '[\\p{Sc}\\s]', '', 'g') f`);

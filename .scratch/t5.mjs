@@ -1,0 +1,10 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+const inst = await DuckDBInstance.create(':memory:', {threads:'4'});
+const c = await inst.connect(); await c.run("SET TimeZone='UTC'");
+const q = async (s) => { try { const r = await c.runAndReadAll(s); console.log(s.slice(0,100)); console.table(r.getRowObjectsJS()); } catch(e) { console.log(s.slice(0,100), 'ERR', e.message); } };
+await q(`create table j as select * from read_csv('j.jsonl', columns={'line':'VARCHAR'}, header=false, delim='\x01', quote='', escape='', store_rejects=true, rejects_table='rj2', rejects_scan='rs2', auto_detect=false, strict_mode=true)`);
+await q("select rowid, line, json_valid(line) v from j");
+await q("select line, error_type, csv_line from rj2");
+await q(`select * from read_csv('empty.csv', all_varchar=true, header=true, delim=',', quote='"', escape='"')`);
+await q(`select * from read_csv('hdr.csv', all_varchar=true, header=true, delim=',', quote='"', escape='"')`);
+await q(`describe select * from read_csv('hdr.csv', all_varchar=true, header=true, delim=',', quote='"', escape='"')`);

@@ -1,0 +1,12 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+const inst = await DuckDBInstance.create(':memory:', {threads:'4', autoinstall_known_extensions:'false', autoload_known_extensions:'false', home_directory:'/tmp/scratchhome', temp_directory:'/tmp/scratchhome/tmp', extension_directory:'/tmp/scratchhome/ext', memory_limit:'256MB'});
+const c = await inst.connect(); await c.run("SET TimeZone='UTC'");
+const q = async (s) => { try { const r = await c.runAndReadAll(s); console.log(s.slice(0,100)); console.table(r.getRowObjectsJS()); } catch(e) { console.log(s.slice(0,100), 'ERR', e.message); } };
+await q("select current_setting('TimeZone') tz, fsum(x) s from (values (0.1),(0.2)) t(x)");
+await q("select try_cast('2024-03-01T10:00:00+0200' as timestamptz) a, try_cast('2024-03-01T10:00:00+02' as timestamptz) b, try_cast('2024-03-01T10:00Z' as timestamptz) c, try_cast('2024-03-01T10:00:00.123456Z' as timestamptz) d, try_cast('2024-03-01 23:00:00-05:00' as timestamptz)::date e");
+await q("select trim(E'\\t x \\r\\n') a, regexp_full_match('1.234,50', '[+-]?(\\d{1,3}(\\.\\d{3})+|\\d+)(,\\d+)?') b");
+await q("copy (select 1::int id, 2.5::double amt, date '2024-03-01' d, timestamp '2024-03-01 10:00:00' ts, timestamptz '2024-03-01 10:00:00+02' tz, 12.50::decimal(10,2) dc) to '/tmp/scratchhome/x.parquet' (format parquet)");
+await q("select * from read_parquet('/tmp/scratchhome/x.parquet', file_row_number=true)");
+await q("select columns(*)::varchar from read_parquet('/tmp/scratchhome/x.parquet', file_row_number=true)");
+await q("describe select * from read_parquet('/tmp/scratchhome/x.parquet')");
+await q("select trim(chr(9)||' x '||chr(13)||chr(10), chr(32)||chr(9)||chr(10)||chr(13)) a, length(a)");

@@ -1,0 +1,117 @@
+/**
+ * The embedded default: S3 (s3rver) and DynamoDB (dynalite) on 127.0.0.1 with data under .local/, sample
+ * exports when the bucket is empty, one nightly run through the same handler as Lambda, a printed summary.
+ */
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { nightlyJobDeps } from '../lambdas/handlers/job-deps.js';
+import { makeNightlyHandler } from '../lambdas/handlers/nightly-handler.js';
+import { BUILT_IN_DIMENSIONS } from '../lambdas/pipeline/run-record.js';
+import { awsClients } from '../lambdas/platform/aws-clients.js';
+import { type JobConfig, parseJobSettings } from '../lambdas/platform/config.js';
+import { jsonLogger, silentLogger } from '../lambdas/platform/logger.js';
+import { makeResultsStore } from '../lambdas/publish/results-store.js';
+import { writeSampleExport } from '../lambdas/sample/generate-exports.js';
+import { type LocalArgs, parseLocalArgs } from './local/args.js';
+import { ensureBucket, ensureResultsTable, exportDateFolders, hasObjects, uploadFolder } from './local/provision.js';
+import { formatRunSummary } from './local/report.js';
+import { startLocalServers } from './local/servers.js';
+
+const LOCAL_DIR = resolve('.local');
+const BUCKET = 'clv-exports-local';
+const TABLE = 'clv-results-local';
+/** The sample export's date is fixed so that every fresh clone prints the same numbers. */
+export const SAMPLE_EXPORT_DATE = '2026-11-24';
+const SAMPLE = { seed: 20261124, customers: 4000, historyDays: 730 };
+
+async function main(args: LocalArgs): Promise<void> {
+  // A run on the user's own files gets its own state so it never mixes with the sample data.
+  const stateDir = join(LOCAL_DIR, args.exports ? 'user-run' : 'default');
+  if (args.reset || args.exports) await rm(stateDir, { recursive: true, force: true });
+  const servers = await startLocalServers({ s3Dir: join(stateDir, 's3'), dynamoDir: join(stateDir, 'dynamodb') });
+  try {
+    const { s3, ddb } = awsClients({
+      endpoint: { s3: servers.s3Endpoint, dynamodb: servers.dynamoEndpoint },
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const settingsJson = args.settings ? JSON.parse(await readFile(args.settings, 'utf8')) : {};
+    const config: JobConfig = { bucket: BUCKET, table: TABLE, settings: parseJobSettings(settingsJson) };
+    await ensureBucket(s3, BUCKET);
+    await ensureResultsTable(ddb, TABLE);
+
+    const prefix = config.settings.exportsPrefix;
+    let exportDate = args.exportDate;
+    if (args.exports) {
+      exportDate = await uploadUserExports(s3, args, prefix);
+    } else if (!(await hasObjects(s3, BUCKET, prefix))) {
+      const dir = join(stateDir, 'sample', SAMPLE_EXPORT_DATE);
+      const sample = await writeSampleExport(dir, { ...SAMPLE, exportDate: SAMPLE_EXPORT_DATE, badRows: true });
+      await uploadFolder(s3, BUCKET, dir, `${prefix}${SAMPLE_EXPORT_DATE}/`);
+      console.log(
+        `Generated sample exports for ${SAMPLE_EXPORT_DATE}: ${sample.counts.customers} customers, ` +
+          `${sample.counts.orders} orders, ${sample.counts.badRows} deliberately bad rows.`,
+      );
+    }
+
+    const log = args.quiet ? silentLogger : jsonLogger({ service: 'clv-local' });
+    const workDir = join(stateDir, 'work');
+    await mkdir(workDir, { recursive: true });
+    const handler = makeNightlyHandler(config, nightlyJobDeps({ config, s3, ddb, workDir, log }));
+    const store = makeResultsStore(ddb, TABLE);
+    let failure: unknown = null;
+    try {
+      await handler({ exportDate, asOf: args.asOf });
+    } catch (error) {
+      failure = error;
+    }
+    const runs = await store.listRuns(1);
+    const record = runs.items[0];
+    if (!record) throw failure ?? new Error('The run left no record');
+    const dimensions = [...BUILT_IN_DIMENSIONS, ...config.settings.segmentDimensions];
+    const segments = Object.fromEntries(
+      await Promise.all(
+        dimensions.map(async (d) => [d, record.status === 'published' ? await store.segments(record.runId, d) : []]),
+      ),
+    );
+    console.log(`\n${formatRunSummary(record, segments)}\n`);
+    if (args.json) {
+      await writeFile(args.json, `${JSON.stringify({ ...record, segments }, null, 2)}\n`);
+      console.log(`Run record written to ${args.json}`);
+    }
+    if (failure) throw failure;
+  } finally {
+    await servers.close();
+  }
+}
+
+/** Uploads `--exports`: one export-date folder or a bucket-like folder of dates; returns the date to run. */
+async function uploadUserExports(
+  s3: ReturnType<typeof awsClients>['s3'],
+  args: LocalArgs,
+  prefix: string,
+): Promise<string | undefined> {
+  const dir = resolve(args.exports as string);
+  const dates = await exportDateFolders(dir);
+  const marker = (date: string) =>
+    s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${prefix}${date}/_SUCCESS`, Body: '' }));
+  if (dates.length === 0) {
+    const date = args.exportDate ?? args.asOf ?? new Date().toISOString().slice(0, 10);
+    await uploadFolder(s3, BUCKET, dir, `${prefix}${date}/`);
+    await marker(date);
+    return date;
+  }
+  for (const date of dates) {
+    await uploadFolder(s3, BUCKET, join(dir, date), `${prefix}${date}/`);
+    await marker(date);
+  }
+  return args.exportDate;
+}
+
+Promise.resolve()
+  .then(() => main(parseLocalArgs(process.argv.slice(2))))
+  .catch((error: unknown) => {
+    console.error(error instanceof Error ? `${error.name}: ${error.message}` : error);
+    process.exitCode = 1;
+  });

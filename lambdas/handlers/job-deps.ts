@@ -1,0 +1,30 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { openIngest } from '../ingest/duckdb-ingest.js';
+import { s3ExportSource } from '../ingest/export-source.js';
+import type { NightlyJobDeps } from '../pipeline/nightly-job.js';
+import type { JobConfig } from '../platform/config.js';
+import type { Logger } from '../platform/logger.js';
+import { writeRejectsCsv } from '../publish/rejects-writer.js';
+import { makeResultsStore } from '../publish/results-store.js';
+
+/** Wires the nightly job to S3, DynamoDB and DuckDB: the same in Lambda, `npm start` and the tests. */
+export function nightlyJobDeps(args: {
+  readonly config: JobConfig;
+  readonly s3: S3Client;
+  readonly ddb: DynamoDBDocumentClient;
+  readonly workDir: string;
+  readonly log: Logger;
+  readonly clock?: () => Date;
+}): NightlyJobDeps {
+  const { config, s3, ddb } = args;
+  return {
+    source: s3ExportSource(s3, config.bucket, config.settings.exportsPrefix),
+    openIngest,
+    store: makeResultsStore(ddb, config.table),
+    writeRejects: (key, rejects) => writeRejectsCsv(s3, config.bucket, key, rejects),
+    workDir: args.workDir,
+    clock: args.clock ?? (() => new Date()),
+    log: args.log,
+  };
+}

@@ -1,0 +1,22 @@
+/** Small helpers to embed values in SQL text safely (DuckDB has no parameters in DDL or table functions). */
+
+/** A single-quoted SQL string literal. */
+export function sqlString(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+/** A double-quoted SQL identifier. */
+export function sqlIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** SQL that trims blanks (space, tab, CR, LF) and turns an empty string into NULL. */
+export function sqlClean(expr: string): string {
+  return `NULLIF(trim(${expr}, chr(32) || chr(9) || chr(10) || chr(13)), '')`;
+}
+
+/** A `YYYY-MM-DD` date literal; throws on anything else so no user text reaches SQL unchecked. */
+export function sqlDate(isoDate: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(isoDate)) throw new TypeError(`Not an ISO date: ${isoDate}`);
+  return `DATE '${isoDate}'`;
+}

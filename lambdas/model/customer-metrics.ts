@@ -1,0 +1,102 @@
+/** Per-customer metrics: exposure, shrunk purchase rate, historic CLV, CAC and RFM, in linear passes. */
+import { cacByPair, pairKey, type SpendIndex } from './cac.js';
+import { memoisedDayNumber, monthKey } from './dates.js';
+import {
+  averageOrderValue,
+  businessPurchaseRate,
+  customerMarginRate,
+  exposureYears,
+  historicClv,
+  monthlyGrossMargin,
+  shrunkPurchasesPerYear,
+} from './historic-clv.js';
+import { rfmScores, rfmSegment } from './rfm.js';
+import type { CustomerMetrics, CustomerSummary, ModelSettings } from './types.js';
+
+/** Customer metrics plus the per-customer monthly gross margin (for segment payback). */
+export interface CustomerMetricsResult {
+  readonly customers: CustomerMetrics[];
+  readonly monthlyMargin: Float64Array;
+  /** Business purchase rate λ (orders per customer-year) the shrinkage pulls toward. */
+  readonly businessPurchaseRate: number;
+}
+
+/** Computes CustomerMetrics for every summary, in input order. */
+export function customerMetrics(
+  summaries: readonly CustomerSummary[],
+  spend: SpendIndex,
+  asOf: string,
+  lifespanYears: number,
+  settings: ModelSettings,
+): CustomerMetricsResult {
+  const n = summaries.length;
+  const dayOf = memoisedDayNumber();
+  const asOfDay = dayOf(asOf);
+  const ageDays = new Float64Array(n);
+  const daysSinceLast = new Float64Array(n);
+  const orders = new Float64Array(n);
+  const netRevenue = new Float64Array(n);
+  const cohorts: string[] = new Array<string>(n);
+  const customersByPair = new Map<string, number>();
+  let totalOrders = 0;
+  let totalExposure = 0;
+
+  for (let i = 0; i < n; i++) {
+    const s = summaries[i] as CustomerSummary;
+    ageDays[i] = asOfDay - dayOf(s.firstOrderDate);
+    daysSinceLast[i] = asOfDay - dayOf(s.lastOrderDate);
+    orders[i] = s.orders;
+    netRevenue[i] = s.netRevenue;
+    dayOf(s.acquiredAt);
+    const cohort = monthKey(s.acquiredAt);
+    cohorts[i] = cohort;
+    const key = pairKey(s.acquisitionChannel, cohort);
+    customersByPair.set(key, (customersByPair.get(key) ?? 0) + 1);
+    totalOrders += s.orders;
+    totalExposure += exposureYears(ageDays[i] ?? 0);
+  }
+
+  const rate = businessPurchaseRate(totalOrders, totalExposure);
+  const cacOfPair = cacByPair(spend, customersByPair);
+  const rfm = rfmScores(daysSinceLast, orders, netRevenue);
+  const monthlyMargin = new Float64Array(n);
+  const customers: CustomerMetrics[] = new Array<CustomerMetrics>(n);
+
+  for (let i = 0; i < n; i++) {
+    const s = summaries[i] as CustomerSummary;
+    const age = ageDays[i] ?? 0;
+    const cohort = cohorts[i] ?? '';
+    const aov = averageOrderValue(s.netRevenue, s.orders);
+    const perYear = shrunkPurchasesPerYear(s.orders, exposureYears(age), rate, settings.frequencyPriorYears);
+    const marginRate = customerMarginRate(s.netRevenue, s.cost, settings.marginRate);
+    const clv = historicClv(aov, perYear, lifespanYears, marginRate);
+    const cac = cacOfPair.get(pairKey(s.acquisitionChannel, cohort)) ?? null;
+    const r = rfm.r[i] ?? 1;
+    const f = rfm.f[i] ?? 1;
+    monthlyMargin[i] = monthlyGrossMargin(aov, perYear, marginRate);
+    customers[i] = {
+      customerId: s.customerId,
+      firstOrderDate: s.firstOrderDate,
+      lastOrderDate: s.lastOrderDate,
+      orders: s.orders,
+      frequency: Math.max(0, s.purchaseDays - 1),
+      recencyDays: dayOf(s.lastOrderDate) - dayOf(s.firstOrderDate),
+      ageDays: age,
+      daysSinceLastOrder: daysSinceLast[i] ?? 0,
+      netRevenue: s.netRevenue,
+      averageOrderValue: aov,
+      marginRate,
+      grossMargin: s.netRevenue * marginRate,
+      purchasesPerYear: perYear,
+      expectedLifespanYears: lifespanYears,
+      historicClv: clv,
+      acquisitionChannel: s.acquisitionChannel,
+      cohortMonth: cohort,
+      cac,
+      clvToCac: cac !== null && cac > 0 ? clv / cac : null,
+      rfm: { r, f, m: rfm.m[i] ?? 1, segment: rfmSegment(r, f) },
+      attributes: s.attributes,
+    };
+  }
+  return { customers, monthlyMargin, businessPurchaseRate: rate };
+}

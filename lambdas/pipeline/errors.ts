@@ -1,0 +1,26 @@
+/** Errors of the nightly job. Each names the stage that failed; the run record stores it. */
+export class NightlyJobError extends Error {
+  override readonly name: string = 'NightlyJobError';
+  constructor(
+    readonly stage: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** No export date has a `_SUCCESS` marker (or the requested one has none): nothing to do yet. */
+export class NoCompleteExportError extends NightlyJobError {
+  override readonly name = 'NoCompleteExportError';
+}
+
+/** The export has no usable orders. */
+export class NoOrdersError extends NightlyJobError {
+  override readonly name = 'NoOrdersError';
+}
+
+/** Too many rows broke the contract: the run fails without publishing. */
+export class RejectThresholdError extends NightlyJobError {
+  override readonly name = 'RejectThresholdError';
+}

@@ -1,0 +1,136 @@
+import { z } from 'zod';
+import { ConfigError, describeIssues, jobSettingsSchema } from '../lambdas/platform/config.js';
+
+/** The CDK context key that holds the deployment configuration (`cdk.json` or `-c clv='{...}'`). */
+export const CONTEXT_KEY = 'clv';
+
+const isTimeZone = (value: string): boolean => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** EventBridge Scheduler expression forms: cron (6 fields), rate, or a one-off at(). */
+const scheduleExpression = z
+  .string()
+  .trim()
+  .superRefine((value, ctx) => {
+    const cron = /^cron\((.+)\)$/.exec(value);
+    if (cron) {
+      const fields = (cron[1] ?? '').trim().split(/\s+/);
+      if (fields.length !== 6) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `cron needs 6 fields (minutes hours day-of-month month day-of-week year), got ${fields.length}`,
+        });
+      } else if (fields[2] !== '?' && fields[4] !== '?') {
+        ctx.addIssue({ code: 'custom', message: 'cron: day-of-month or day-of-week must be "?"' });
+      }
+      return;
+    }
+    if (/^rate\(\d+ (minute|minutes|hour|hours|day|days)\)$/.test(value)) return;
+    if (/^at\(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\)$/.test(value)) return;
+    ctx.addIssue({
+      code: 'custom',
+      message: 'expected an EventBridge Scheduler expression: cron(...), rate(...) or at(yyyy-mm-ddThh:mm:ss)',
+    });
+  });
+
+/** Deployment configuration read from CDK context `clv`; every field has a default. */
+export const clvConfigSchema = z
+  .object({
+    /** CloudFormation stack name. */
+    stackName: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'letters, digits and hyphens, starting with a letter')
+      .default('ClvEngine'),
+    schedule: z
+      .object({
+        /** When the nightly job runs, evaluated in `timezone`. */
+        expression: scheduleExpression.default('cron(0 2 * * ? *)'),
+        /** IANA time zone of the expression, e.g. `Europe/Paris`. */
+        timezone: z
+          .string()
+          .refine(isTimeZone, { message: 'unknown time zone; use an IANA name such as UTC or Europe/Paris' })
+          .default('UTC'),
+      })
+      .strict()
+      .prefault({}),
+    job: z
+      .object({
+        /** Lambda memory; DuckDB's cap (`settings.duckdbMemoryMb`) must stay below it. */
+        memoryMb: z.number().int().min(128).max(10240).default(3008),
+        /** Lambda timeout; Lambda's own ceiling is 15 minutes. */
+        timeoutMinutes: z.number().int().min(1).max(15).default(15),
+        /** /tmp size: downloads and DuckDB spill files. */
+        ephemeralStorageMb: z.number().int().min(512).max(10240).default(10240),
+        /** Retries of a failed (asynchronous) run by Lambda; Lambda allows 0–2. */
+        retryAttempts: z.number().int().min(0).max(2).default(2),
+      })
+      .strict()
+      .prefault({}),
+    /** Where alarm notifications go; no subscription when absent. */
+    alarmEmail: z.email().optional(),
+    /** Job settings (lambdas/platform/config.ts), passed to the function as CLV_SETTINGS. */
+    settings: jobSettingsSchema.prefault({}),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    if (config.settings.duckdbMemoryMb >= config.job.memoryMb) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['settings', 'duckdbMemoryMb'],
+        message:
+          `must be below job.memoryMb (${config.settings.duckdbMemoryMb} >= ${config.job.memoryMb}); ` +
+          'raise job.memoryMb or lower settings.duckdbMemoryMb',
+      });
+    }
+    // IAM grants are scoped to these prefixes, so they must be real, disjoint folders.
+    const { exportsPrefix, runsPrefix } = config.settings;
+    for (const [key, prefix] of [
+      ['exportsPrefix', exportsPrefix],
+      ['runsPrefix', runsPrefix],
+    ] as const) {
+      if (!/^[A-Za-z0-9_.\-/]+\/$/.test(prefix) || prefix.startsWith('/')) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['settings', key],
+          message: `must be a folder such as "${key === 'runsPrefix' ? 'runs/' : 'exports/'}" (non-empty, ends with "/")`,
+        });
+      }
+    }
+    if (exportsPrefix.startsWith(runsPrefix) || runsPrefix.startsWith(exportsPrefix)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['settings', 'runsPrefix'],
+        message: `must not overlap settings.exportsPrefix ("${runsPrefix}" vs "${exportsPrefix}")`,
+      });
+    }
+  });
+
+export type ClvConfig = z.infer<typeof clvConfigSchema>;
+
+/**
+ * Validates the `clv` context value (an object from cdk.json, or a JSON string from `-c clv=...`);
+ * throws ConfigError listing every invalid path.
+ */
+export function parseClvConfig(input: unknown): ClvConfig {
+  let raw = input ?? {};
+  if (typeof raw === 'string') {
+    try {
+      raw = JSON.parse(raw);
+    } catch (cause) {
+      throw new ConfigError(`CDK context "${CONTEXT_KEY}" is not valid JSON: ${(cause as Error).message}`, {
+        cause,
+      });
+    }
+  }
+  const parsed = clvConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(`Invalid CDK context "${CONTEXT_KEY}":\n${describeIssues(parsed.error)}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,210 @@
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nightlyJobDeps } from '../../lambdas/handlers/job-deps.js';
+import { makeNightlyHandler } from '../../lambdas/handlers/nightly-handler.js';
+import { RejectThresholdError } from '../../lambdas/pipeline/errors.js';
+import { type JobConfig, parseJobSettings } from '../../lambdas/platform/config.js';
+import { silentLogger } from '../../lambdas/platform/logger.js';
+import { makeResultsStore } from '../../lambdas/publish/results-store.js';
+import { writeSampleExport } from '../../lambdas/sample/generate-exports.js';
+import { type LocalAws, startLocalAws } from '../support/local-aws.js';
+
+let aws: LocalAws;
+let config: JobConfig;
+let workDir: string;
+
+beforeAll(async () => {
+  aws = await startLocalAws();
+  workDir = await mkdtemp(join(tmpdir(), 'clv-job-'));
+  config = {
+    bucket: aws.bucket,
+    table: aws.table,
+    settings: parseJobSettings({ segmentDimensions: ['country'], marginRate: 0.4 }),
+  };
+});
+afterAll(async () => aws.close());
+
+const handler = () =>
+  makeNightlyHandler(config, nightlyJobDeps({ config, s3: aws.s3, ddb: aws.ddb, workDir, log: silentLogger }));
+const store = () => makeResultsStore(aws.ddb, aws.table);
+
+async function putExport(date: string, files: Record<string, string>, complete = true): Promise<void> {
+  for (const [path, body] of Object.entries(files)) {
+    await aws.s3.send(new PutObjectCommand({ Bucket: aws.bucket, Key: `exports/${date}/${path}`, Body: body }));
+  }
+  if (complete) {
+    await aws.s3.send(new PutObjectCommand({ Bucket: aws.bucket, Key: `exports/${date}/_SUCCESS`, Body: '' }));
+  }
+}
+
+async function objectText(key: string): Promise<string> {
+  const res = await aws.s3.send(new GetObjectCommand({ Bucket: aws.bucket, Key: key }));
+  return (await res.Body?.transformToString()) ?? '';
+}
+
+async function allItems(): Promise<Array<Record<string, unknown>>> {
+  const items: Array<Record<string, unknown>> = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await aws.ddb.send(new ScanCommand({ TableName: aws.table, ExclusiveStartKey: start }));
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
+// A hand-sized export: 4 customers, 9 order rows of which 2 break the contract.
+const SMALL_ORDERS = [
+  'order_id,customer_id,order_date,revenue,cost,status,refund_amount,channel',
+  'o1,c1,2026-01-05,100.00,60,completed,,paid_search',
+  'o2,c1,2026-03-10T09:00:00+02:00,50.00,30,completed,,',
+  'o3,c2,2026-02-01,80.00,40,refunded,,email',
+  'o4,c2,2026-06-01,120.00,70,completed,20,',
+  'o5,c3,2026-10-30,200.00,100,completed,,organic',
+  'o6,c4,2026-07-07,40.00,,cancelled,,paid_search',
+  'o7,c4,2026-07-08,abc,10,completed,,',
+  'o8,c4,2026-08-01,60.00,30,completed,,',
+  'o9,c1,2027-01-01,999.00,1,completed,,',
+].join('\n');
+const SMALL_CUSTOMERS = [
+  'customer_id,acquired_at,acquisition_channel,country',
+  'c1,2026-01-05,paid_search,US',
+  'c2,2026-02-01,email,DE',
+  'c3,2026-10-30,organic,US',
+  'c4,2026-07-07,paid_search,FR',
+].join('\n');
+const SMALL_SPEND = ['month,channel,amount', '2026-01,paid_search,300', '2026-07,paid_search,100', '2026-02,email,50'].join(
+  '\n',
+);
+
+describe('nightly job against S3 (s3rver) and DynamoDB (dynalite)', () => {
+  let firstRunId = '';
+
+  it('publishes a small export as one run, rejecting exactly the bad rows', async () => {
+    // Prepare
+    await putExport('2026-11-01', {
+      'orders/orders.csv': SMALL_ORDERS,
+      'customers/customers.csv': SMALL_CUSTOMERS,
+      'marketing_spend/spend.csv': SMALL_SPEND,
+    });
+    // Act
+    const result = await handler()({});
+    // Assess
+    expect(result.status).toBe('published');
+    firstRunId = result.runId;
+    const record = await store().getRun(result.runId);
+    expect(record?.counts.orders).toEqual({ files: 1, rowsRead: 9, rowsAccepted: 7, rowsRejected: 2 });
+    expect(record?.rejects.byReason).toEqual({ not_a_number: 1, future_date: 1 });
+    const rejectsCsv = await objectText(record?.rejects.objectKey ?? '');
+    expect(rejectsCsv).toContain('exports/2026-11-01/orders/orders.csv,7,revenue,not_a_number');
+    expect(rejectsCsv).toContain('exports/2026-11-01/orders/orders.csv,9,order_date,future_date');
+    expect((await store().currentRun())?.runId).toBe(result.runId);
+
+    // Net revenue by hand: c1 100+50 = 150; c2 80 − 80 (refunded) + 120 − 20 = 100; c3 200; c4 60 (o6 cancelled, o7 rejected).
+    const business = record?.business;
+    expect(business?.customers).toBe(4);
+    expect(business?.netRevenue).toBeCloseTo(510, 9);
+    // CAC by hand: spend 300 + 100 + 50 = 450 over new customers acquired in spend months (c1 Jan, c2 Feb, c4 Jul) = 150.
+    expect(business?.marketingSpend).toBeCloseTo(450, 9);
+    expect(business?.cac).toBeCloseTo(150, 9);
+    const countries = await store().segments(result.runId, 'country');
+    expect(Object.fromEntries(countries.map((s) => [s.value, s.customers]))).toEqual({ DE: 1, FR: 1, US: 2 });
+    const c2 = await store().customer('c2', result.runId);
+    expect(c2?.orders).toBe(2);
+    expect(c2?.netRevenue).toBeCloseTo(100, 9);
+    expect(c2?.cac).toBeCloseTo(50, 9); // email, Feb: 50 ÷ 1 new customer
+  });
+
+  it('reruns the same export date by replacing the run and leaving no stale items', async () => {
+    // Prepare
+    const before = await allItems();
+    expect(before.some((i) => JSON.stringify(i).includes(firstRunId))).toBe(true);
+    // Act
+    const result = await handler()({ exportDate: '2026-11-01' });
+    // Assess
+    expect(result.runId).not.toBe(firstRunId);
+    const after = await allItems();
+    expect(after.filter((i) => JSON.stringify(i).includes(firstRunId))).toEqual([]);
+    expect(after.length).toBe(before.length);
+    expect((await store().currentRun())?.runId).toBe(result.runId);
+  });
+
+  it('fails a run whose reject share passes the threshold, publishing nothing', async () => {
+    // Prepare: 3 of 5 orders are bad (60% > 5%).
+    const current = await store().currentRun();
+    const itemsBefore = (await allItems()).length;
+    await putExport('2026-11-02', {
+      'orders/orders.csv': [
+        'order_id,customer_id,order_date,revenue',
+        'a1,x1,2026-10-01,10',
+        'a2,x2,2026-10-02,-5',
+        'a3,,2026-10-03,10',
+        'a4,x4,2026-02-30,10',
+        'a5,x5,2026-10-05,10',
+      ].join('\n'),
+    });
+    // Act
+    const run = handler()({});
+    // Assess
+    await expect(run).rejects.toBeInstanceOf(RejectThresholdError);
+    expect((await store().currentRun())?.runId).toBe(current?.runId);
+    const runs = await store().listRuns(10);
+    const failed = runs.items.find((r) => r.exportDate === '2026-11-02');
+    expect(failed?.status).toBe('failed');
+    expect(failed?.failure?.stage).toBe('validate');
+    expect(failed?.rejects.total).toBe(3);
+    // Only the failed run's record (and its run-index entry) was added.
+    expect((await allItems()).length - itemsBefore).toBeLessThanOrEqual(2);
+  });
+
+  it('ignores an export date without its _SUCCESS marker', async () => {
+    // Prepare
+    await putExport('2026-11-03', { 'orders/orders.csv': SMALL_ORDERS }, false);
+    // Act
+    const run = handler()({});
+    // Assess: 2026-11-02 is still the newest complete date (and still fails); 11-03 is never read.
+    await expect(run).rejects.toBeInstanceOf(RejectThresholdError);
+    const runs = await store().listRuns(20);
+    expect(runs.items.map((r) => r.exportDate)).not.toContain('2026-11-03');
+  });
+});
+
+describe('the sample export end to end', () => {
+  it('rejects exactly the deliberately bad rows and publishes every customer', async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), 'clv-sample-'));
+    const sample = await writeSampleExport(dir, {
+      seed: 7,
+      customers: 1500,
+      exportDate: '2026-11-10',
+      historyDays: 730,
+      badRows: true,
+    });
+    const files: Record<string, string> = {};
+    const walk = async (d: string): Promise<void> => {
+      for (const e of await readdir(d, { withFileTypes: true })) {
+        const p = join(d, e.name);
+        if (e.isDirectory()) await walk(p);
+        else if (e.name !== '_SUCCESS') files[relative(dir, p)] = await readFile(p, 'utf8');
+      }
+    };
+    await walk(dir);
+    await putExport('2026-11-10', files);
+    // Act
+    const result = await handler()({ exportDate: '2026-11-10' });
+    // Assess
+    const record = await store().getRun(result.runId);
+    expect(record?.status).toBe('published');
+    expect(record?.rejects.total).toBe(sample.counts.badRows);
+    expect(record?.rejects.share).toBeLessThan(0.05);
+    const all = await store().segments(result.runId, 'acquisition_channel');
+    expect(all.reduce((s, x) => s + x.customers, 0)).toBe(record?.customers);
+    const page = await store().segmentCustomers(result.runId, '_all', '_all', { limit: 1000 });
+    const clvs = page.items.map((c) => c.historicClv);
+    expect(clvs).toEqual([...clvs].sort((a, b) => b - a));
+  });
+});

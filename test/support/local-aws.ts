@@ -1,0 +1,39 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureBucket, ensureResultsTable } from '../../bin/local/provision.js';
+import { startLocalServers } from '../../bin/local/servers.js';
+import { awsClients, type AwsClients } from '../../lambdas/platform/aws-clients.js';
+
+/** dynalite + s3rver on 127.0.0.1 with a fresh bucket and results table, for integration tests. */
+export interface LocalAws extends AwsClients {
+  readonly bucket: string;
+  readonly table: string;
+  readonly dir: string;
+  close(): Promise<void>;
+}
+
+export async function startLocalAws(bucket = 'test-exports', table = 'test-results'): Promise<LocalAws> {
+  const dir = await mkdtemp(join(tmpdir(), 'clv-it-'));
+  const servers = await startLocalServers({ s3Dir: join(dir, 's3') });
+  const clients = awsClients({
+    endpoint: { s3: servers.s3Endpoint, dynamodb: servers.dynamoEndpoint },
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 2,
+  });
+  await ensureBucket(clients.s3, bucket);
+  await ensureResultsTable(clients.ddb, table);
+  return {
+    ...clients,
+    bucket,
+    table,
+    dir,
+    close: async () => {
+      clients.s3.destroy();
+      clients.ddb.destroy();
+      await servers.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
