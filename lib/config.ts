@@ -35,7 +35,8 @@ const scheduleExpression = z
     if (/^at\(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\)$/.test(value)) return;
     ctx.addIssue({
       code: 'custom',
-      message: 'expected an EventBridge Scheduler expression: cron(...), rate(...) or at(yyyy-mm-ddThh:mm:ss)',
+      message:
+        'expected an EventBridge Scheduler expression: cron(...), rate(...) or at(yyyy-mm-ddThh:mm:ss)',
     });
   });
 

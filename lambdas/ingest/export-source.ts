@@ -70,7 +70,8 @@ export function newestCompleteDate(dates: readonly string[], requested?: string)
         `newest complete export: ${newest ?? 'none'}`,
     );
   }
-  if (newest === undefined) throw new NoCompleteExportError('No complete export found (no <date>/_SUCCESS marker)');
+  if (newest === undefined)
+    throw new NoCompleteExportError('No complete export found (no <date>/_SUCCESS marker)');
   return newest;
 }
 
@@ -178,7 +179,9 @@ export function s3ExportSource(s3: S3Client, bucket: string, prefix = 'exports/'
         throw new ExportDownloadError(`Cannot download ${where(key)}: ${describe(cause)}`, { cause });
       }
       if (!(body instanceof Readable)) {
-        throw new ExportDownloadError(`Cannot download ${where(key)}: the response has no Node.js stream body`);
+        throw new ExportDownloadError(
+          `Cannot download ${where(key)}: the response has no Node.js stream body`,
+        );
       }
       const hash = createHash('sha256');
       let bytes = 0;
@@ -193,13 +196,18 @@ export function s3ExportSource(s3: S3Client, bucket: string, prefix = 'exports/'
         await pipeline(body, tap, createWriteStream(localPath));
       } catch (cause) {
         await rm(localPath, { force: true });
-        throw new ExportDownloadError(`Download of ${where(key)} to ${localPath} failed: ${describe(cause)}`, {
-          cause,
-        });
+        throw new ExportDownloadError(
+          `Download of ${where(key)} to ${localPath} failed: ${describe(cause)}`,
+          {
+            cause,
+          },
+        );
       }
       if (expected !== undefined && expected !== bytes) {
         await rm(localPath, { force: true });
-        throw new ExportDownloadError(`Download of ${where(key)} truncated: got ${bytes} of ${expected} bytes`);
+        throw new ExportDownloadError(
+          `Download of ${where(key)} truncated: got ${bytes} of ${expected} bytes`,
+        );
       }
       return { bytes, sha256: hash.digest('hex') };
     },

@@ -14,6 +14,24 @@ export function pairKey(channel: string, month: string): string {
   return `${channel}\u0000${month}`;
 }
 
+/** A pairKey that reuses one key string per pair (a run has few pairs and many customers). */
+export function memoisedPairKey(): (channel: string, month: string) => string {
+  const byChannel = new Map<string, Map<string, string>>();
+  return (channel: string, month: string): string => {
+    let byMonth = byChannel.get(channel);
+    if (byMonth === undefined) {
+      byMonth = new Map();
+      byChannel.set(channel, byMonth);
+    }
+    let key = byMonth.get(month);
+    if (key === undefined) {
+      key = pairKey(channel, month);
+      byMonth.set(month, key);
+    }
+    return key;
+  };
+}
+
 function add(map: Map<string, number>, key: string, amount: number): void {
   map.set(key, (map.get(key) ?? 0) + amount);
 }

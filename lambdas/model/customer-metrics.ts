@@ -1,6 +1,6 @@
 /** Per-customer metrics: exposure, shrunk purchase rate, historic CLV, CAC and RFM, in linear passes. */
-import { cacByPair, pairKey, type SpendIndex } from './cac.js';
-import { memoisedDayNumber, monthKey } from './dates.js';
+import { cacByPair, memoisedPairKey, type SpendIndex } from './cac.js';
+import { memoisedDayNumber, memoisedMonthKey } from './dates.js';
 import {
   averageOrderValue,
   businessPurchaseRate,
@@ -31,26 +31,33 @@ export function customerMetrics(
 ): CustomerMetricsResult {
   const n = summaries.length;
   const dayOf = memoisedDayNumber();
+  const monthOf = memoisedMonthKey();
+  const pairKeyOf = memoisedPairKey();
   const asOfDay = dayOf(asOf);
   const ageDays = new Float64Array(n);
   const daysSinceLast = new Float64Array(n);
   const orders = new Float64Array(n);
   const netRevenue = new Float64Array(n);
+  const recencyDays = new Float64Array(n);
   const cohorts: string[] = new Array<string>(n);
+  const pairKeys: string[] = new Array<string>(n);
   const customersByPair = new Map<string, number>();
   let totalOrders = 0;
   let totalExposure = 0;
 
   for (let i = 0; i < n; i++) {
     const s = summaries[i] as CustomerSummary;
-    ageDays[i] = asOfDay - dayOf(s.firstOrderDate);
-    daysSinceLast[i] = asOfDay - dayOf(s.lastOrderDate);
+    const first = dayOf(s.firstOrderDate);
+    const last = dayOf(s.lastOrderDate);
+    ageDays[i] = asOfDay - first;
+    daysSinceLast[i] = asOfDay - last;
+    recencyDays[i] = last - first;
     orders[i] = s.orders;
     netRevenue[i] = s.netRevenue;
-    dayOf(s.acquiredAt);
-    const cohort = monthKey(s.acquiredAt);
+    const cohort = monthOf(s.acquiredAt);
     cohorts[i] = cohort;
-    const key = pairKey(s.acquisitionChannel, cohort);
+    const key = pairKeyOf(s.acquisitionChannel, cohort);
+    pairKeys[i] = key;
     customersByPair.set(key, (customersByPair.get(key) ?? 0) + 1);
     totalOrders += s.orders;
     totalExposure += exposureYears(ageDays[i] ?? 0);
@@ -70,7 +77,7 @@ export function customerMetrics(
     const perYear = shrunkPurchasesPerYear(s.orders, exposureYears(age), rate, settings.frequencyPriorYears);
     const marginRate = customerMarginRate(s.netRevenue, s.cost, settings.marginRate);
     const clv = historicClv(aov, perYear, lifespanYears, marginRate);
-    const cac = cacOfPair.get(pairKey(s.acquisitionChannel, cohort)) ?? null;
+    const cac = cacOfPair.get(pairKeys[i] ?? '') ?? null;
     const r = rfm.r[i] ?? 1;
     const f = rfm.f[i] ?? 1;
     monthlyMargin[i] = monthlyGrossMargin(aov, perYear, marginRate);
@@ -80,7 +87,7 @@ export function customerMetrics(
       lastOrderDate: s.lastOrderDate,
       orders: s.orders,
       frequency: Math.max(0, s.purchaseDays - 1),
-      recencyDays: dayOf(s.lastOrderDate) - dayOf(s.firstOrderDate),
+      recencyDays: recencyDays[i] ?? 0,
       ageDays: age,
       daysSinceLastOrder: daysSinceLast[i] ?? 0,
       netRevenue: s.netRevenue,

@@ -58,6 +58,19 @@ export function memoisedDayNumber(): (date: string) => number {
   };
 }
 
+/** A monthKey that remembers dates already seen (sharing one key string per month). */
+export function memoisedMonthKey(): (date: string) => string {
+  const seen = new Map<string, string>();
+  return (date: string): string => {
+    let key = seen.get(date);
+    if (key === undefined) {
+      key = monthKey(date);
+      seen.set(date, key);
+    }
+    return key;
+  };
+}
+
 /** Days from `from` to `to` (negative when `to` is earlier). */
 export function daysBetween(from: string, to: string): number {
   return dayNumber(to) - dayNumber(from);

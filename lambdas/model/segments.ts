@@ -1,6 +1,6 @@
 /** Segment metrics: one pass over the customers per dimension, accumulating into a map by value. */
 import { annualisedRetention } from './churn.js';
-import { median, ratioOrNull } from './stats.js';
+import { medianInPlace, ratioOrNull } from './stats.js';
 import type { CustomerMetrics, HealthLabel, SegmentMetrics } from './types.js';
 
 /** Per-customer facts the segment metrics need besides CustomerMetrics (parallel to `customers`). */
@@ -29,11 +29,12 @@ export interface SegmentDimension {
 }
 
 interface Accumulator {
+  readonly id: number;
   customers: number;
   newCustomers: number;
   netRevenue: number;
   totalClv: number;
-  clvs: number[];
+  medianClv: number;
   allocatedSpend: number;
   monthlyMargin: number;
   repeaters: number;
@@ -41,13 +42,14 @@ interface Accumulator {
   retained: number;
 }
 
-function emptyAccumulator(): Accumulator {
+function emptyAccumulator(id: number): Accumulator {
   return {
+    id,
     customers: 0,
     newCustomers: 0,
     netRevenue: 0,
     totalClv: 0,
-    clvs: [],
+    medianClv: 0,
     allocatedSpend: 0,
     monthlyMargin: 0,
     repeaters: 0,
@@ -87,7 +89,7 @@ function finalise(
     newCustomers: acc.newCustomers,
     netRevenue: acc.netRevenue,
     meanClv,
-    medianClv: median(acc.clvs),
+    medianClv: acc.medianClv,
     totalClv: acc.totalClv,
     marketingSpend: spend,
     cac,
@@ -100,24 +102,51 @@ function finalise(
   };
 }
 
+/**
+ * Sets each group's median CLV: CLVs are laid out group by group (a counting sort on the group id)
+ * and each group's median is selected in its slice, so no per-group arrays are built or sorted.
+ */
+function setMedians(
+  groups: readonly Accumulator[],
+  groupOf: Int32Array,
+  customers: readonly CustomerMetrics[],
+): void {
+  const offsets = new Int32Array(groups.length + 1);
+  for (const acc of groups) offsets[acc.id + 1] = acc.customers;
+  for (let g = 0; g < groups.length; g++) offsets[g + 1] = (offsets[g + 1] ?? 0) + (offsets[g] ?? 0);
+  const next = offsets.slice(0, groups.length);
+  const clvs = new Float64Array(customers.length);
+  for (let i = 0; i < customers.length; i++) {
+    const g = groupOf[i] ?? 0;
+    const at = next[g] ?? 0;
+    clvs[at] = (customers[i] as CustomerMetrics).historicClv;
+    next[g] = at + 1;
+  }
+  for (const acc of groups) {
+    acc.medianClv = medianInPlace(clvs.subarray(offsets[acc.id], offsets[acc.id + 1]));
+  }
+}
+
 /** Metrics of every value of one dimension, sorted by value. */
 export function segmentMetrics(dimension: SegmentDimension, context: SegmentContext): SegmentMetrics[] {
   const groups = new Map<string, Accumulator>();
-  for (const value of dimension.extraValues ?? []) groups.set(value, emptyAccumulator());
+  const add = (value: string): Accumulator => {
+    const acc = emptyAccumulator(groups.size);
+    groups.set(value, acc);
+    return acc;
+  };
+  for (const value of dimension.extraValues ?? []) if (!groups.has(value)) add(value);
   const { customers } = context;
+  const groupOf = new Int32Array(customers.length);
   for (let i = 0; i < customers.length; i++) {
     const customer = customers[i] as CustomerMetrics;
     const value = dimension.valueOf(customer);
-    let acc = groups.get(value);
-    if (acc === undefined) {
-      acc = emptyAccumulator();
-      groups.set(value, acc);
-    }
+    const acc = groups.get(value) ?? add(value);
+    groupOf[i] = acc.id;
     acc.customers += 1;
     acc.newCustomers += context.isNew[i] ?? 0;
     acc.netRevenue += customer.netRevenue;
     acc.totalClv += customer.historicClv;
-    acc.clvs.push(customer.historicClv);
     acc.allocatedSpend += customer.cac ?? 0;
     acc.monthlyMargin += context.monthlyMargin[i] ?? 0;
     if (customer.frequency >= 1) acc.repeaters += 1;
@@ -126,9 +155,10 @@ export function segmentMetrics(dimension: SegmentDimension, context: SegmentCont
       if (context.activeInLastWindow[i] === 1) acc.retained += 1;
     }
   }
+  setMedians([...groups.values()], groupOf, customers);
   const values = [...groups.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return values.map((value) => {
-    const acc = groups.get(value) ?? emptyAccumulator();
+    const acc = groups.get(value) ?? emptyAccumulator(-1);
     const spend = dimension.recordedSpend ? dimension.recordedSpend(value) : acc.allocatedSpend;
     return finalise(dimension.name, value, acc, spend, context.windowMonths);
   });

@@ -1,44 +1,57 @@
 /** Small numeric helpers; every function returns a finite number for empty input. */
 
-/** Arithmetic mean; 0 for an empty list. */
-export function mean(values: ArrayLike<number>): number {
-  if (values.length === 0) return 0;
-  let total = 0;
-  for (let i = 0; i < values.length; i++) total += values[i] ?? 0;
-  return total / values.length;
+/** Median (mean of the two middle values for an even count); 0 for an empty list. Leaves `values` alone. */
+export function median(values: ArrayLike<number>): number {
+  return medianInPlace(Float64Array.from(values));
 }
 
-/** Median (mean of the two middle values for an even count); 0 for an empty list. */
-export function median(values: ArrayLike<number>): number {
+function swap(values: Float64Array, i: number, j: number): void {
+  const t = values[i] ?? 0;
+  values[i] = values[j] ?? 0;
+  values[j] = t;
+}
+
+/** Moves the k-th smallest (0-based) value to index k, none larger before it (Hoare's FIND, 1961). */
+export function selectInPlace(values: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = values.length - 1;
+  for (let rounds = 0; lo < hi; rounds++) {
+    // Like introselect: after too many rounds (adversarial input), sort what is left: O(n log n) worst case.
+    if (rounds > 64) {
+      values.subarray(lo, hi + 1).sort();
+      break;
+    }
+    // Median-of-three pivot keeps sorted and constant inputs linear.
+    const mid = (lo + hi) >> 1;
+    if ((values[mid] ?? 0) < (values[lo] ?? 0)) swap(values, mid, lo);
+    if ((values[hi] ?? 0) < (values[lo] ?? 0)) swap(values, hi, lo);
+    if ((values[hi] ?? 0) < (values[mid] ?? 0)) swap(values, hi, mid);
+    const pivot = values[mid] ?? 0;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while ((values[i] ?? 0) < pivot) i++;
+      while ((values[j] ?? 0) > pivot) j--;
+      if (i <= j) swap(values, i++, j--);
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break;
+  }
+  return values[k] ?? 0;
+}
+
+/** Median in expected O(n), reordering `values`; 0 for an empty array. */
+export function medianInPlace(values: Float64Array): number {
   const n = values.length;
   if (n === 0) return 0;
-  const sorted = Float64Array.from(values).sort();
   const mid = n >> 1;
-  return n % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-}
-
-/** Index of the first element of an ascending array not less than `value` (= count strictly lower). */
-export function lowerBound(sorted: ArrayLike<number>, value: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((sorted[mid] ?? 0) < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** Index of the first element of an ascending array that is greater than `value` (= count not greater). */
-export function upperBound(sorted: ArrayLike<number>, value: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((sorted[mid] ?? 0) <= value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  const upper = selectInPlace(values, mid);
+  if (n % 2 === 1) return upper;
+  // After selection every value before `mid` is ≤ the upper middle; the lower middle is their maximum.
+  let lower = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < mid; i++) lower = Math.max(lower, values[i] ?? 0);
+  return (lower + upper) / 2;
 }
 
 /** numerator ÷ denominator when the denominator is > 0, else null. */

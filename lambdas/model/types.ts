@@ -129,18 +129,27 @@ export interface SegmentMetrics {
   readonly paybackMonths: number | null;
   /** Share of customers with at least one repeat purchase. */
   readonly repeatRate: number;
-  /** Share of the previous window's active customers who ordered again in the last window; null if none. */
+  /**
+   * Share of the previous window's active customers who ordered again in the last window, annualised:
+   * (share)^(12 / window months). Null if nobody in the segment was active in the previous window.
+   */
   readonly retention: number | null;
+  /** 1 − retention (annual). Measured, not floored: unlike RunMetrics.annualChurn it can be 0. */
   readonly churn: number | null;
 }
 
 /** Everything the model core computes for one run. */
 export interface RunMetrics {
   readonly churnWindow: ChurnWindow;
+  /** Annualised churn of the whole business, floored at 1 / maxLifespanYears (docs/metrics.md). */
   readonly annualChurn: number;
+  /** 1 / annualChurn, so at most maxLifespanYears. */
   readonly expectedLifespanYears: number;
   readonly customers: readonly CustomerMetrics[];
-  /** One entry per dimension (built-in: acquisition_channel, cohort_month, rfm_segment; plus configured). */
+  /**
+   * One entry per dimension (built-in: acquisition_channel, cohort_month, rfm_segment; plus configured),
+   * each sorted by value. The whole business (`_all`) is `business`, not an entry here.
+   */
   readonly segments: Readonly<Record<string, readonly SegmentMetrics[]>>;
   readonly business: SegmentMetrics;
 }

@@ -5,7 +5,7 @@ import type { CustomerSummary } from './types.js';
 /** One problem with one customer summary. */
 export interface SummaryProblem {
   readonly customerId: string;
-  readonly field: keyof CustomerSummary | null;
+  readonly field: keyof CustomerSummary;
   readonly message: string;
 }
 
@@ -23,17 +23,25 @@ export function validateSummaries(summaries: readonly CustomerSummary[], asOf: s
   const problems: SummaryProblem[] = [];
   const seen = new Set<string>();
   for (const s of summaries) {
-    const report = (field: keyof CustomerSummary | null, message: string): void => {
+    const report = (field: keyof CustomerSummary, message: string): void => {
       problems.push({ customerId: s.customerId, field, message });
     };
     if (s.customerId === '') report('customerId', 'customerId is empty');
     else if (seen.has(s.customerId)) report('customerId', 'customerId appears more than once');
     seen.add(s.customerId);
+    let datesValid = true;
     for (const field of ['firstOrderDate', 'lastOrderDate', 'acquiredAt'] as const) {
-      if (!isDate(s[field])) report(field, `${field} is not a YYYY-MM-DD date`);
+      if (isDate(s[field])) continue;
+      datesValid = false;
+      report(field, `${field} is not a YYYY-MM-DD date`);
     }
-    if (s.firstOrderDate > s.lastOrderDate) report('lastOrderDate', 'lastOrderDate is before firstOrderDate');
-    if (s.lastOrderDate > asOf) report('lastOrderDate', `lastOrderDate is after the as-of date ${asOf}`);
+    // ISO dates order as strings; comparing invalid ones would only repeat the problem above.
+    if (datesValid && s.firstOrderDate > s.lastOrderDate) {
+      report('lastOrderDate', 'lastOrderDate is before firstOrderDate');
+    }
+    if (datesValid && s.lastOrderDate > asOf) {
+      report('lastOrderDate', `lastOrderDate is after the as-of date ${asOf}`);
+    }
     if (!Number.isInteger(s.orders) || s.orders < 1) report('orders', 'orders must be an integer ≥ 1');
     if (!Number.isInteger(s.purchaseDays) || s.purchaseDays < 1 || s.purchaseDays > s.orders) {
       report('purchaseDays', 'purchaseDays must be an integer between 1 and orders');

@@ -3,7 +3,11 @@
  * throttled requests are retried with exponential backoff and full jitter, up to `maxAttempts`;
  * items are pulled lazily from an iterable so a million-customer run never builds all items at once.
  */
-import { BatchWriteCommand, type BatchWriteCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  type BatchWriteCommandOutput,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import type { ItemKey } from './keys.js';
 
 /** Base class of results-table write failures. */
@@ -146,5 +150,7 @@ function* map<T, U>(values: Iterable<T>, f: (value: T) => U): Generator<U> {
 function isRetryable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const meta = error as Error & { $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
-  return RETRYABLE.has(error.name) || meta.$retryable !== undefined || (meta.$metadata?.httpStatusCode ?? 0) >= 500;
+  return (
+    RETRYABLE.has(error.name) || meta.$retryable !== undefined || (meta.$metadata?.httpStatusCode ?? 0) >= 500
+  );
 }

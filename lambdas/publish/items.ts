@@ -105,10 +105,10 @@ export function segmentItem(
     ...segmentKey(scope.runId, dimension, value),
     type: 'segment',
     ...scope,
+    ...(metrics ? { ...metrics, complete: true } : { complete: false }),
     dimension,
     value,
     shards,
-    ...(metrics ? { ...metrics, complete: true } : { complete: false }),
   };
 }
 

@@ -68,7 +68,12 @@ export function segmentHistoryPk(dimension: string, value: string): string {
 }
 
 /** One segment in one run, in its trend partition. */
-export function segmentHistoryKey(dimension: string, value: string, exportDate: string, runId: string): ItemKey {
+export function segmentHistoryKey(
+  dimension: string,
+  value: string,
+  exportDate: string,
+  runId: string,
+): ItemKey {
   return { PK: segmentHistoryPk(dimension, value), SK: `${exportDate}#${runId}` };
 }
 
@@ -86,7 +91,10 @@ export function memberKey(
   clv: number,
   customerId: string,
 ): ItemKey {
-  return { PK: memberPk(runId, dimension, value, shard), SK: `${sortableAmount(clv)}#${keyPart(customerId)}` };
+  return {
+    PK: memberPk(runId, dimension, value, shard),
+    SK: `${sortableAmount(clv)}#${keyPart(customerId)}`,
+  };
 }
 
 /** Number of member shards of a segment: max(1, ⌈size ÷ shardSize⌉). */
@@ -112,13 +120,15 @@ const WIDTH = 17;
 
 /**
  * A 17-digit string whose lexical (and DynamoDB byte) order is the numeric order of `value`, negatives
- * included: the amount rounded to cents, plus 10^16, zero-padded. Precision 0.01 (amounts that round to
+ * included: the amount rounded to cents (Math.round: halves up), plus 10^16, zero-padded. Precision 0.01 (amounts that round to
  * the same cent sort equal); range ±MAX_SORTABLE_AMOUNT; throws RangeError outside it or for NaN/∞.
  */
 export function sortableAmount(value: number): string {
   const cents = Math.round(value * 100);
   if (!Number.isSafeInteger(cents)) {
-    throw new RangeError(`Amount ${value} cannot be encoded as a sortable key (|amount| ≤ ${MAX_SORTABLE_AMOUNT})`);
+    throw new RangeError(
+      `Amount ${value} cannot be encoded as a sortable key (|amount| ≤ ${MAX_SORTABLE_AMOUNT})`,
+    );
   }
   return (BigInt(cents) + OFFSET).toString().padStart(WIDTH, '0');
 }

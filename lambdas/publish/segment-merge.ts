@@ -29,8 +29,10 @@ export interface SegmentPage<T> {
 
 interface ShardReader {
   buffer: Array<Record<string, unknown>>;
-  /** ExclusiveStartKey of the next Query, or null when the partition has been read to its end. */
-  next: Record<string, unknown> | null;
+  /** False once the partition has been read to its end. */
+  more: boolean;
+  /** ExclusiveStartKey of the next Query (none: from the top). */
+  startKey: Record<string, unknown> | undefined;
   /** The last sort key handed out, or the state carried in. */
   last: string | null | 0;
 }
@@ -47,11 +49,12 @@ export async function mergeSegmentPage(
   const readers: ShardReader[] = Array.from({ length: where.shards }, (_, shard) => {
     const last = state ? (state.k[shard] ?? null) : null;
     const PK = memberPk(where.runId, where.dimension, where.value, shard);
-    return { buffer: [], next: last === 0 ? null : last === null ? {} : { PK, SK: last }, last };
+    const startKey = typeof last === 'string' ? { PK, SK: last } : undefined;
+    return { buffer: [], more: last !== 0, startKey, last };
   });
 
   async function fill(shard: number, reader: ShardReader): Promise<void> {
-    while (reader.buffer.length === 0 && reader.next !== null) {
+    while (reader.buffer.length === 0 && reader.more) {
       const out = await ddb.send(
         new QueryCommand({
           TableName: table,
@@ -59,11 +62,12 @@ export async function mergeSegmentPage(
           ExpressionAttributeValues: { ':pk': memberPk(where.runId, where.dimension, where.value, shard) },
           ScanIndexForward: false,
           Limit: limit,
-          ...(Object.keys(reader.next).length > 0 ? { ExclusiveStartKey: reader.next } : {}),
+          ExclusiveStartKey: reader.startKey,
         }),
       );
       reader.buffer.push(...(out.Items ?? []));
-      reader.next = out.LastEvaluatedKey ?? null;
+      reader.startKey = out.LastEvaluatedKey;
+      reader.more = out.LastEvaluatedKey !== undefined;
     }
   }
 
@@ -84,7 +88,7 @@ export async function mergeSegmentPage(
     items.push(item);
   }
 
-  for (const reader of readers) if (reader.buffer.length === 0 && reader.next === null) reader.last = 0;
+  for (const reader of readers) if (reader.buffer.length === 0 && !reader.more) reader.last = 0;
   const k = readers.map((r) => r.last);
   if (k.every((x) => x === 0)) return { items };
   return { items, nextCursor: encodeCursor({ v: 1, r: where.runId, d: where.dimension, s: where.value, k }) };

@@ -8,10 +8,10 @@ import {
   CUSTOMER_HEADER,
   CUSTOMERS_FILE,
   ORDERS_FILES,
+  type OrderRecord,
   orderCells,
   orderRecord,
   SPEND_FILE,
-  type OrderRecord,
 } from './export-layout.js';
 
 /** Where a bad row landed and the reject it must produce (mirrors ingest's RejectedRow). */
@@ -22,7 +22,7 @@ export interface BadRow {
   readonly field: string | null;
   /** Expected reason code. */
   readonly reason: string;
-  /** The offending raw value. */
+  /** The offending raw value; null when the field is empty. */
   readonly value: string | null;
 }
 
@@ -76,9 +76,21 @@ const ORDER_SPECS: readonly BadRowSpec[] = [
   // Not a number.
   { file: FIRST, row: 3, field: 'revenue', reason: 'not_a_number', build: order(1, { revenue: 'abc' }) },
   // Money may not be negative.
-  { file: FIRST, row: 11, field: 'revenue', reason: 'negative_amount', build: order(2, { revenue: '-25.00' }) },
+  {
+    file: FIRST,
+    row: 11,
+    field: 'revenue',
+    reason: 'negative_amount',
+    build: order(2, { revenue: '-25.00' }),
+  },
   // Every order needs a customer.
-  { file: FIRST, row: 19, field: 'customer_id', reason: 'missing_value', build: order(3, { customer_id: '' }) },
+  {
+    file: FIRST,
+    row: 19,
+    field: 'customer_id',
+    reason: 'missing_value',
+    build: order(3, { customer_id: '' }),
+  },
   // February has no 30th.
   {
     file: FIRST,
@@ -99,12 +111,12 @@ const ORDER_SPECS: readonly BadRowSpec[] = [
   {
     file: FIRST,
     row: 43,
-    field: null,
-    reason: 'duplicate_order',
+    field: 'order_id',
+    reason: 'duplicate_order_id',
     build: (c) => [...c.goodRowAt(FIRST, 38)],
   },
   // Not one of completed / refunded / cancelled.
-  { file: FIRST, row: 51, field: 'status', reason: 'unknown_status', build: order(6, { status: 'shipped' }) },
+  { file: FIRST, row: 51, field: 'status', reason: 'bad_status', build: order(6, { status: 'shipped' }) },
   // A refund cannot exceed what was paid.
   {
     file: FIRST,
@@ -121,12 +133,12 @@ const ORDER_SPECS: readonly BadRowSpec[] = [
   {
     file: SECOND,
     row: 4,
-    field: null,
-    reason: 'duplicate_order',
+    field: 'order_id',
+    reason: 'duplicate_order_id',
     build: (c) => [...c.goodRowAt(FIRST, 2)],
   },
   // `NaN` parses as a double in many engines; it is still not an amount.
-  { file: SECOND, row: 12, field: 'revenue', reason: 'not_a_number', build: order(10, { revenue: 'NaN' }) },
+  { file: SECOND, row: 12, field: 'revenue', reason: 'not_finite', build: order(10, { revenue: 'NaN' }) },
   // There is no 13th month.
   {
     file: SECOND,
@@ -152,7 +164,8 @@ const CUSTOMER_SPECS: readonly BadRowSpec[] = [
     row: 7,
     field: 'customer_id',
     reason: 'missing_value',
-    build: ({ neighbour }) => CUSTOMER_HEADER.map((field, i) => (field === 'customer_id' ? '' : (neighbour[i] ?? ''))),
+    build: ({ neighbour }) =>
+      CUSTOMER_HEADER.map((field, i) => (field === 'customer_id' ? '' : (neighbour[i] ?? ''))),
   },
 ];
 
@@ -162,7 +175,7 @@ const SPEND_SPECS: readonly BadRowSpec[] = [
     file: SPEND_FILE,
     row: 5,
     field: 'amount',
-    reason: 'not_a_number',
+    reason: 'not_finite',
     build: ({ neighbour }) => [neighbour[0] ?? '', 'tv', 'NaN'],
   },
 ];
@@ -171,9 +184,14 @@ const SPEND_SPECS: readonly BadRowSpec[] = [
 export const BAD_ROW_SPECS: readonly BadRowSpec[] = [...ORDER_SPECS, ...CUSTOMER_SPECS, ...SPEND_SPECS];
 
 /** Column of a spec's field in its file, to report the offending value. */
-function offendingValue(spec: BadRowSpec, header: readonly string[], cells: readonly string[]): string | null {
-  if (spec.field === null) return cells[0] ?? null;
-  return cells[header.indexOf(spec.field)] ?? null;
+function offendingValue(
+  spec: BadRowSpec,
+  header: readonly string[],
+  cells: readonly string[],
+): string | null {
+  const value = spec.field === null ? cells[0] : cells[header.indexOf(spec.field)];
+  // An empty field is a missing value: no offending text, as ingest reports it.
+  return value === undefined || value === '' ? null : value;
 }
 
 /**

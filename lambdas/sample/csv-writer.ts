@@ -52,6 +52,12 @@ export class ChunkedFileWriter {
     if (this.buffer.length >= this.chunkChars) await this.flush();
   }
 
+  /** Writes bytes as they are (after any buffered text); the caller must not reuse `chunk` afterwards. */
+  async writeBytes(chunk: Uint8Array): Promise<void> {
+    await this.flush();
+    if (!this.stream.write(chunk)) await this.drained();
+  }
+
   /** Writes the buffered text now. */
   async flush(): Promise<void> {
     if (this.error) throw this.error;

@@ -17,7 +17,13 @@ export const ORDER_HEADER = [
   'currency',
   'channel',
 ] as const;
-export const CUSTOMER_HEADER = ['customer_id', 'acquired_at', 'acquisition_channel', 'country', 'plan'] as const;
+export const CUSTOMER_HEADER = [
+  'customer_id',
+  'acquired_at',
+  'acquisition_channel',
+  'country',
+  'plan',
+] as const;
 export const SPEND_HEADER = ['month', 'channel', 'amount'] as const;
 
 /** One orders row as it is written: every field already formatted. */

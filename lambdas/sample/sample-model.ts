@@ -89,7 +89,12 @@ export function defaultTrueParameters(channels: readonly ChannelSpec[] = DEFAULT
  * exponential gaps with rate λ; after each repeat purchase the customer drops out with probability p.
  * No dropout at the first purchase (FHL 2005, assumption (iv) and eq. 3: P(X(t) = 0) = e^(−λt)).
  */
-export function repeatPurchaseTimes(rng: Rng, lambda: number, dropout: number, horizonDays: number): number[] {
+export function repeatPurchaseTimes(
+  rng: Rng,
+  lambda: number,
+  dropout: number,
+  horizonDays: number,
+): number[] {
   const times: number[] = [];
   let t = 0;
   for (;;) {

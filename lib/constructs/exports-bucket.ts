@@ -40,6 +40,9 @@ export class ExportsBucket extends Construct {
   constructor(scope: Construct, id: string, props: ExportsBucketProps = {}) {
     super(scope, id);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    // Grant log delivery through a bucket policy rather than the legacy LogDeliveryWrite ACL, so ACLs stay
+    // disabled (BucketOwnerEnforced) even when the app's cdk.json does not set this feature flag.
+    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
 
     // Server access log delivery only supports SSE-S3 on the target bucket.
     this.accessLogsBucket = new s3.Bucket(this, 'AccessLogs', {
@@ -52,7 +55,8 @@ export class ExportsBucket extends Construct {
     });
     Validations.of(this.accessLogsBucket).acknowledge({
       id: 'AwsSolutions-S1',
-      reason: 'This is the access-log target itself; logging it to itself would loop and another bucket adds nothing.',
+      reason:
+        'This is the access-log target itself; logging it to itself would loop and another bucket adds nothing.',
     });
 
     this.bucket = new s3.Bucket(this, 'Bucket', {

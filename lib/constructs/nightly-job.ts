@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Size, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -76,7 +76,9 @@ export interface NightlyJobProps {
 
 /**
  * The nightly job: one Lambda function (ESM bundle + DuckDB native packages copied beside it), its role with
- * prefix- and table-scoped grants only, and its log group. Reserved concurrency 1: two runs never overlap.
+ * prefix- and table-scoped grants only, and its log group.
+ * No reserved concurrency: a new account's default quota (10) refuses any reservation, and one scheduled
+ * invocation a night cannot overlap itself within the 15-minute timeout.
  */
 export class NightlyJob extends Construct {
   public readonly function: nodejs.NodejsFunction;
@@ -89,7 +91,6 @@ export class NightlyJob extends Construct {
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
-      removalPolicy: RemovalPolicy.DESTROY,
     });
     // An explicit role instead of AWSLambdaBasicExecutionRole: logs go to this log group only.
     this.role = new iam.Role(this, 'Role', {
@@ -108,7 +109,6 @@ export class NightlyJob extends Construct {
       memorySize: props.memoryMb ?? 3008,
       timeout: props.timeout ?? Duration.minutes(15),
       ephemeralStorageSize: Size.mebibytes(props.ephemeralStorageMb ?? 10240),
-      reservedConcurrentExecutions: 1,
       retryAttempts: props.retryAttempts ?? 2,
       maxEventAge: props.maxEventAge ?? Duration.hours(6),
       tracing: lambda.Tracing.ACTIVE,
@@ -130,7 +130,8 @@ export class NightlyJob extends Construct {
         // Replaces the default ['@aws-sdk/*']: the SDK is bundled so its version is the lock file's.
         externalModules: ['@duckdb/*'],
         // Bundled CommonJS dependencies call require(); ESM output has none without this.
-        banner: "import { createRequire as __clvCreateRequire } from 'node:module'; const require = __clvCreateRequire(import.meta.url);",
+        banner:
+          "import { createRequire as __clvCreateRequire } from 'node:module'; const require = __clvCreateRequire(import.meta.url);",
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],

@@ -1,0 +1,11 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+const inst = await DuckDBInstance.create(':memory:', {threads:'4'});
+const c = await inst.connect(); await c.run("SET TimeZone='UTC'");
+const q = async (s) => { try { const r = await c.runAndReadAll(s); console.log(s.slice(0,100)); console.table(r.getRowObjectsJS().slice(0,8)); return r; } catch(e) { console.log(s.slice(0,100), 'ERR', e.message); } };
+const cols = Array.from({length: 300}, (_, i) => `'c${i}':'VARCHAR'`).join(',');
+const r = await q(`select * from read_csv('b.csv', auto_detect=false, header=false, delim=',', quote='"', escape='"', columns={${cols}}, null_padding=true, ignore_errors=true, parallel=false) limit 1`);
+console.log(r.getRows()[0].filter(x => x !== null));
+await q(`create table raw as select * from read_csv('b.csv', auto_detect=false, columns={'id':'VARCHAR','name':'VARCHAR','amt':'VARCHAR'}, header=true, store_rejects=true, delim=',', quote='"', escape='"', rejects_table='rj1', rejects_scan='rs1')`);
+await q(`create table gaps as select g, max(i) n from (select r - row_number() over (order by r) g, row_number() over (order by r) i from (select distinct line - 1 r from rj1)) group by g`);
+await q(`create view src as select t.rowid + 1 + coalesce(g.n, 0) as __clv_row, t.* from raw t asof left join gaps g on t.rowid + 1 > g.g`);
+await q(`select * from src order by __clv_row`);

@@ -1,0 +1,91 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { ChurnWindow, CustomerSummary } from '../model/types.js';
+import { sqlDate, sqlIdent } from './sql-text.js';
+
+/** Prefix of attribute columns in `customers_ok`. */
+export const ATTRIBUTE_PREFIX = 'attr:';
+
+/**
+ * SQL of one summary row per customer with a non-cancelled order on or before window.asOf.
+ * The first order (acquisition channel fallback) is the earliest date, then file order, then row.
+ */
+export function customerSummarySql(window: ChurnWindow, attributeColumns: readonly string[]): string {
+  const asOf = sqlDate(window.asOf);
+  const previousStart = sqlDate(window.previousStart);
+  const lastStart = sqlDate(window.lastStart);
+  const attrs = attributeColumns.map((c) => `, c.${sqlIdent(c)}`).join('');
+  return `WITH o AS (
+      SELECT customer_id, order_date, revenue, cost, channel, file_idx, row,
+        CASE WHEN refund_amount IS NOT NULL THEN refund_amount
+             WHEN status = 'refunded' THEN revenue ELSE 0 END AS refund
+      FROM orders_ok WHERE status <> 'cancelled' AND order_date <= ${asOf}
+    ), a AS (
+      SELECT customer_id, min(order_date) AS first_date, max(order_date) AS last_date,
+        count(*)::INTEGER AS orders, count(DISTINCT order_date)::INTEGER AS purchase_days,
+        fsum(revenue) AS gross, fsum(refund) AS refunds,
+        CASE WHEN count(cost) = count(*) THEN fsum(cost) END AS cost,
+        arg_min_null(channel, {'d': order_date, 'f': file_idx, 'r': row}) AS first_channel,
+        coalesce(bool_or(order_date > ${previousStart} AND order_date <= ${lastStart}), false) AS prev_active,
+        coalesce(bool_or(order_date > ${lastStart}), false) AS last_active
+      FROM o GROUP BY customer_id
+    )
+    SELECT a.customer_id, strftime(first_date, '%Y-%m-%d') AS first_date, strftime(last_date, '%Y-%m-%d') AS last_date,
+      orders, purchase_days, gross, refunds, gross - refunds AS net, a.cost,
+      strftime(coalesce(c.acquired_at, first_date), '%Y-%m-%d') AS acquired_at,
+      coalesce(c.acquisition_channel, first_channel, 'unknown') AS acquisition_channel,
+      prev_active, last_active${attrs}
+    FROM a LEFT JOIN customers_ok c ON c.customer_id = a.customer_id
+    ORDER BY a.customer_id`;
+}
+
+/** Runs the summary query and builds the summaries from its columns (columnar read: 1M rows in seconds). */
+export async function readCustomerSummaries(
+  conn: DuckDBConnection,
+  window: ChurnWindow,
+  attributeColumns: readonly string[],
+): Promise<CustomerSummary[]> {
+  const reader = await conn.runAndReadAll(customerSummarySql(window, attributeColumns));
+  const cols = reader.getColumnsJS() as unknown[][];
+  const col = <T>(i: number): T[] => (cols[i] ?? []) as T[];
+  const [ids, first, last, orders, days] = [
+    col<string>(0),
+    col<string>(1),
+    col<string>(2),
+    col<number>(3),
+    col<number>(4),
+  ];
+  const [gross, refunds, net, cost] = [col<number>(5), col<number>(6), col<number>(7), col<number | null>(8)];
+  const [acquired, channel, prev, lastActive] = [
+    col<string>(9),
+    col<string>(10),
+    col<boolean>(11),
+    col<boolean>(12),
+  ];
+  const attrNames = attributeColumns.map((c) => c.slice(ATTRIBUTE_PREFIX.length));
+  const attrValues = attributeColumns.map((_, k) => col<string | null>(13 + k));
+  const out = new Array<CustomerSummary>(ids.length);
+  for (let i = 0; i < ids.length; i++) {
+    const attributes: Record<string, string> = {};
+    for (let k = 0; k < attrNames.length; k++) {
+      const v = attrValues[k]?.[i];
+      if (v !== null && v !== undefined) attributes[attrNames[k] as string] = v;
+    }
+    out[i] = {
+      customerId: ids[i] as string,
+      firstOrderDate: first[i] as string,
+      lastOrderDate: last[i] as string,
+      orders: orders[i] as number,
+      purchaseDays: days[i] as number,
+      grossRevenue: gross[i] as number,
+      refunds: refunds[i] as number,
+      netRevenue: net[i] as number,
+      cost: cost[i] ?? null,
+      acquiredAt: acquired[i] as string,
+      acquisitionChannel: channel[i] as string,
+      activeInPreviousWindow: prev[i] as boolean,
+      activeInLastWindow: lastActive[i] as boolean,
+      attributes,
+    };
+  }
+  return out;
+}

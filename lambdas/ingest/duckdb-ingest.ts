@@ -1,0 +1,174 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { ChurnWindow, CustomerSummary, SpendByChannelMonth } from '../model/types.js';
+import type { ColumnMapping } from '../platform/config.js';
+import { ATTRIBUTE_PREFIX, readCustomerSummaries } from './customer-summary-sql.js';
+import { assertDateFormat } from './date-sql.js';
+import { IngestError, IngestStateError } from './ingest-errors.js';
+import { readRejects } from './read-rejects.js';
+import { stageDatasetFile } from './stage-dataset.js';
+import { sqlDate } from './sql-text.js';
+import { validateCustomers } from './sql-validate-customers.js';
+import { validateOrders } from './sql-validate-orders.js';
+import { validateSpend } from './sql-validate-spend.js';
+import { DATASETS, type Dataset, type DatasetCounts, type IngestReport, type LocalExportFile } from './types.js';
+
+export interface IngestOptions {
+  /** YYYY-MM-DD; rows dated after it are rejected (future_date). */
+  readonly exportDate: string;
+  readonly mapping: ColumnMapping;
+  /** DuckDB home, temp (spill) and extension directories go under here (Lambda: /tmp/...). */
+  readonly workDir: string;
+  readonly memoryLimitMb: number;
+  /** @default 2 */
+  readonly threads?: number;
+}
+
+export interface ExportIngest {
+  /** Reads, validates and stores one export's files (call once); rejects are reported, not thrown. */
+  load(files: readonly LocalExportFile[]): Promise<IngestReport>;
+  /** First and last accepted order dates, null when no order was accepted. */
+  orderDateRange(): Promise<{ first: string; last: string } | null>;
+  /** One summary per customer with a non-cancelled order on or before window.asOf, by customer id. */
+  customerSummaries(window: ChurnWindow): Promise<CustomerSummary[]>;
+  /** Marketing spend summed by channel and month, ordered by channel then month. */
+  spendByChannelMonth(): Promise<SpendByChannelMonth[]>;
+  /** Releases DuckDB; the instance is unusable afterwards. */
+  close(): Promise<void>;
+}
+
+const STAGING_DDL = `
+  CREATE TEMP TABLE files (file_idx INTEGER, name VARCHAR);
+  CREATE TEMP TABLE rejects (file_idx INTEGER, row BIGINT, seq INTEGER, field VARCHAR, reason VARCHAR,
+    message VARCHAR, value VARCHAR);
+  CREATE TEMP TABLE stg_orders (file_idx INTEGER, row BIGINT, order_id VARCHAR, customer_id VARCHAR,
+    order_date VARCHAR, revenue VARCHAR, cost VARCHAR, currency VARCHAR, status VARCHAR,
+    refund_amount VARCHAR, channel VARCHAR);
+  CREATE TEMP TABLE stg_customers (file_idx INTEGER, row BIGINT, customer_id VARCHAR, acquired_at VARCHAR,
+    acquisition_channel VARCHAR);
+  CREATE TEMP TABLE stg_marketing_spend (file_idx INTEGER, row BIGINT, date VARCHAR, month VARCHAR,
+    channel VARCHAR, amount VARCHAR);`;
+
+/** Opens an in-memory DuckDB configured for Lambda: dirs under workDir, no extension downloads, UTC. */
+async function openDuckDb(options: IngestOptions): Promise<{ db: DuckDBInstance; conn: DuckDBConnection }> {
+  const dirs = { home: join(options.workDir, 'home'), temp: join(options.workDir, 'spill') };
+  const extensions = join(options.workDir, 'extensions');
+  await Promise.all([dirs.home, dirs.temp, extensions].map((d) => mkdir(d, { recursive: true })));
+  try {
+    // json, parquet and icu are statically linked in @duckdb/node-api; nothing may be fetched at run time.
+    const db = await DuckDBInstance.create(':memory:', {
+      home_directory: dirs.home,
+      temp_directory: dirs.temp,
+      extension_directory: extensions,
+      memory_limit: `${options.memoryLimitMb}MB`,
+      threads: String(options.threads ?? 2),
+      autoinstall_known_extensions: 'false',
+      autoload_known_extensions: 'false',
+      allow_community_extensions: 'false',
+      preserve_insertion_order: 'true',
+    });
+    const conn = await db.connect();
+    // Setting TimeZone needs ICU, which is only loaded once a connection exists.
+    await conn.run("SET GLOBAL TimeZone = 'UTC'");
+    await conn.run(STAGING_DDL);
+    return { db, conn };
+  } catch (cause) {
+    throw new IngestError('Cannot open DuckDB for ingest', { cause });
+  }
+}
+
+/** Opens an ingest session over an embedded DuckDB; call `load` once, then query, then `close`. */
+export async function openIngest(options: IngestOptions): Promise<ExportIngest> {
+  sqlDate(options.exportDate);
+  const { db, conn } = await openDuckDb(options);
+  let state: 'open' | 'loaded' | 'closed' = 'open';
+  let attributeColumns: string[] = [];
+
+  const requireLoaded = (): void => {
+    if (state !== 'loaded') throw new IngestStateError(`Ingest is ${state}; call load() first`);
+  };
+  const scalar = async (sql: string): Promise<number> =>
+    Number((await conn.runAndReadAll(sql)).getRows()[0]?.[0] ?? 0);
+
+  return {
+    async load(files) {
+      if (state !== 'open') throw new IngestStateError(`load() called on an ingest that is ${state}`);
+      state = 'loaded';
+      for (const dataset of DATASETS) {
+        await assertDateFormat(options.mapping[dataset].dateFormat, (sql) => conn.run(sql).then(() => undefined));
+      }
+      const read: Record<Dataset, { files: number; rows: number }> = {
+        orders: { files: 0, rows: 0 },
+        customers: { files: 0, rows: 0 },
+        marketing_spend: { files: 0, rows: 0 },
+      };
+      for (const [i, file] of files.entries()) {
+        const rows = await stageDatasetFile(conn, file, i + 1, options.mapping[file.dataset]);
+        read[file.dataset].files += 1;
+        read[file.dataset].rows += rows;
+      }
+      await validateOrders(conn, options.mapping.orders, options.exportDate);
+      await validateCustomers(conn, options.mapping.customers, options.exportDate);
+      await validateSpend(conn, options.mapping.marketing_spend, options.exportDate);
+      const columns = await conn.runAndReadAll(
+        `SELECT column_name FROM duckdb_columns() WHERE table_name = 'customers_ok' AND starts_with(column_name, '${ATTRIBUTE_PREFIX}') ORDER BY column_index`,
+      );
+      attributeColumns = columns.getRows().map((r) => String(r[0]));
+      const accepted: Record<Dataset, number> = {
+        orders: await scalar('SELECT count(*) FROM orders_ok'),
+        customers: await scalar('SELECT count(*) FROM customers_ok'),
+        marketing_spend: await scalar('SELECT count(*) FROM spend_ok'),
+      };
+      const counts = (d: Dataset): DatasetCounts => ({
+        files: read[d].files,
+        rowsRead: read[d].rows,
+        rowsAccepted: accepted[d],
+        rowsRejected: read[d].rows - accepted[d],
+      });
+      const rejects = await readRejects(conn, files, options.mapping, options.exportDate);
+      return {
+        datasets: {
+          orders: counts('orders'),
+          customers: counts('customers'),
+          marketing_spend: counts('marketing_spend'),
+        },
+        rejects,
+        duplicateOrders: rejects.filter((r) => r.reason === 'duplicate_order_id').length,
+      };
+    },
+
+    async orderDateRange() {
+      requireLoaded();
+      const reader = await conn.runAndReadAll(
+        `SELECT strftime(min(order_date), '%Y-%m-%d'), strftime(max(order_date), '%Y-%m-%d') FROM orders_ok`,
+      );
+      const [first, last] = reader.getRowsJS()[0] ?? [];
+      return typeof first === 'string' && typeof last === 'string' ? { first, last } : null;
+    },
+
+    async customerSummaries(window) {
+      requireLoaded();
+      return readCustomerSummaries(conn, window, attributeColumns);
+    },
+
+    async spendByChannelMonth() {
+      requireLoaded();
+      const reader = await conn.runAndReadAll(
+        'SELECT channel, month, fsum(amount) FROM spend_ok GROUP BY channel, month ORDER BY channel, month',
+      );
+      return reader.getRowsJS().map(([channel, month, amount]) => ({
+        channel: String(channel),
+        month: String(month),
+        amount: Number(amount),
+      }));
+    },
+
+    async close() {
+      if (state === 'closed') return;
+      state = 'closed';
+      conn.closeSync();
+      db.closeSync();
+    },
+  };
+}

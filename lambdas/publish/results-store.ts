@@ -1,0 +1,296 @@
+/**
+ * The results store: writes a run under its run id, publishes it by flipping the current-run pointer,
+ * and removes superseded runs of the same export date. Key design and protocol: docs/storage.md.
+ */
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { CustomerMetrics, SegmentMetrics } from '../model/types.js';
+import { type BatchWriterOptions, type Item, makeBatchWriter, PublishError } from './batch-writer.js';
+import {
+  customerItem,
+  dimensionValue,
+  memberItem,
+  type RunScope,
+  segmentHistoryItem,
+  segmentItem,
+} from './items.js';
+import {
+  ALL,
+  POINTER_KEY,
+  RUNS_PK,
+  runIndexKey,
+  runRecordKey,
+  runSummaryKey,
+  shardCount,
+  shardOf,
+} from './keys.js';
+import { makeResultsReader, type ResultsReader } from './results-reader.js';
+import { deleteRunItems } from './run-cleanup.js';
+import type { RunRecord } from './types.js';
+
+export type {
+  CurrentRun,
+  CustomerResult,
+  MemberResult,
+  ResultsReader,
+  RunRef,
+  RunSummary,
+  SegmentHistoryEntry,
+  SegmentPage,
+  SegmentResult,
+} from './results-reader.js';
+export { InvalidCursorError, InvalidRunIdError } from './results-reader.js';
+
+/** The pointer refused to move: the run's export date (or attempt) is older than the current run's. */
+export class StaleRunError extends PublishError {
+  override readonly name = 'StaleRunError';
+}
+
+/** A failed or publishing record must not overwrite a run that is already published. */
+export class RunAlreadyPublishedError extends PublishError {
+  override readonly name = 'RunAlreadyPublishedError';
+}
+
+/** Dimension → segment value → number of member shards. */
+export type ShardsBySegment = Readonly<Record<string, Readonly<Record<string, number>>>>;
+
+export interface ResultsStoreOptions {
+  /** Most members per shard of a segment (one partition absorbs ~1,000 WCU/s). @default 50_000 */
+  readonly shardSize?: number;
+  /** Retention used when a record is written without an explicit `expiresAt`. @default 400 */
+  readonly retentionDays?: number;
+  readonly batch?: BatchWriterOptions;
+  /** @default () => new Date() */
+  readonly clock?: () => Date;
+}
+
+export interface ResultsStore extends ResultsReader {
+  /** Writes the run record and its run-index entry (status `publishing` or `failed`). */
+  writeRunRecord(record: RunRecord, expiresAt?: number): Promise<void>;
+  /** Writes customer items and segment members (every dimension plus `_all`); returns the shard counts. */
+  writeCustomers(
+    runId: string,
+    exportDate: string,
+    customers: readonly CustomerMetrics[],
+    dimensions: readonly string[],
+    expiresAt: number,
+  ): Promise<ShardsBySegment>;
+  /** Writes segment rows, segment-trend entries and the business summary. */
+  writeSegments(
+    runId: string,
+    exportDate: string,
+    segments: Readonly<Record<string, readonly SegmentMetrics[]>>,
+    business: SegmentMetrics,
+    shards: ShardsBySegment,
+    expiresAt: number,
+  ): Promise<void>;
+  /** Marks the run published, flips the pointer (StaleRunError if older), deletes superseded runs of its date. */
+  publishRun(record: RunRecord, expiresAt?: number): Promise<{ removedRuns: string[] }>;
+}
+
+/** A results store over one table (PK/SK strings, TTL attribute `expiresAt`). */
+export function makeResultsStore(
+  ddb: DynamoDBDocumentClient,
+  table: string,
+  options: ResultsStoreOptions = {},
+): ResultsStore {
+  const shardSize = options.shardSize ?? 50_000;
+  const retentionDays = options.retentionDays ?? 400;
+  const clock = options.clock ?? ((): Date => new Date());
+  const writer = makeBatchWriter(ddb, table, options.batch);
+  const reader = makeResultsReader(ddb, table);
+
+  const expiryOf = (record: RunRecord): number =>
+    Math.floor(Date.parse(record.startedAt) / 1000) + retentionDays * 86_400;
+
+  async function putRecord(record: RunRecord, expiresAt: number, guard: boolean): Promise<void> {
+    const scope = { expiresAt };
+    const index: Item = {
+      ...runIndexKey(record.exportDate, record.runId),
+      type: 'run-index',
+      runId: record.runId,
+      exportDate: record.exportDate,
+      status: record.status,
+      startedAt: record.startedAt,
+      finishedAt: record.finishedAt,
+      customers: record.customers,
+      failure: record.failure,
+      ...scope,
+    };
+    const full: Item = { ...runRecordKey(record.runId), type: 'run', ...record, ...scope };
+    const condition = guard
+      ? {
+          ConditionExpression: 'attribute_not_exists(PK) OR #status <> :published',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':published': 'published' },
+        }
+      : {};
+    try {
+      await ddb.send(new PutCommand({ TableName: table, Item: full, ...condition }));
+    } catch (cause) {
+      if (isConditionFailure(cause)) {
+        throw new RunAlreadyPublishedError(`Run ${record.runId} is published; its record is not replaced`, {
+          cause,
+        });
+      }
+      throw new PublishError(`Cannot write the record of run ${record.runId}`, { cause });
+    }
+    await ddb.send(new PutCommand({ TableName: table, Item: index }));
+  }
+
+  return {
+    ...reader,
+
+    async writeRunRecord(record: RunRecord, expiresAt?: number): Promise<void> {
+      if (record.status === 'published') {
+        throw new PublishError(`Run ${record.runId}: use publishRun to mark a run published`);
+      }
+      await putRecord(record, expiresAt ?? expiryOf(record), true);
+    },
+
+    async writeCustomers(runId, exportDate, customers, dimensions, expiresAt): Promise<ShardsBySegment> {
+      const scope: RunScope = { runId, exportDate, expiresAt };
+      const dims = [...new Set(dimensions)].filter((d) => d !== ALL);
+      const counts = new Map<string, Map<string, number>>([[ALL, new Map([[ALL, customers.length]])]]);
+      for (const d of dims) counts.set(d, new Map());
+      const seen = new Set<string>();
+      for (const customer of customers) {
+        if (seen.has(customer.customerId)) {
+          throw new PublishError(`Run ${runId}: customer ${customer.customerId} appears twice`);
+        }
+        seen.add(customer.customerId);
+        for (const d of dims) {
+          const byValue = counts.get(d) as Map<string, number>;
+          const value = dimensionValue(customer, d);
+          byValue.set(value, (byValue.get(value) ?? 0) + 1);
+        }
+      }
+      const shards: Record<string, Record<string, number>> = {};
+      for (const [d, byValue] of counts) {
+        shards[d] = Object.fromEntries([...byValue].map(([v, n]) => [v, shardCount(n, shardSize)]));
+      }
+      const shardsOf = (d: string, v: string): number => shards[d]?.[v] ?? 1;
+
+      // Order matters for cleanup: manifest rows, then `_all` members, then everything else.
+      await writer.put(
+        [...counts].flatMap(([d, byValue]) =>
+          [...byValue.keys()].map((v) => segmentItem(scope, d, v, shardsOf(d, v))),
+        ),
+      );
+      const allShards = shardsOf(ALL, ALL);
+      await writer.put(
+        mapIter(customers, (c) => memberItem(scope, ALL, ALL, shardOf(c.customerId, allShards), c)),
+      );
+      await writer.put(
+        flatIter(customers, (c) => [
+          customerItem(scope, c),
+          ...dims.map((d) => {
+            const value = dimensionValue(c, d);
+            return memberItem(scope, d, value, shardOf(c.customerId, shardsOf(d, value)), c);
+          }),
+        ]),
+      );
+      return shards;
+    },
+
+    async writeSegments(runId, exportDate, segments, business, shards, expiresAt): Promise<void> {
+      const scope: RunScope = { runId, exportDate, expiresAt };
+      const items: Item[] = [];
+      const add = (dimension: string, metrics: SegmentMetrics): void => {
+        const count = shards[dimension]?.[metrics.value];
+        if (count === undefined && metrics.customers > 0) {
+          throw new PublishError(
+            `Run ${runId}: segment ${dimension}=${metrics.value} has ${metrics.customers} customers but no members ` +
+              'were written (writeCustomers must see the same dimensions and values)',
+          );
+        }
+        items.push(segmentItem(scope, dimension, metrics.value, count ?? 1, metrics));
+        items.push(segmentHistoryItem(scope, { ...metrics, dimension }));
+      };
+      for (const [dimension, list] of Object.entries(segments)) for (const m of list) add(dimension, m);
+      add(ALL, { ...business, dimension: ALL, value: ALL });
+      items.push({ ...runSummaryKey(runId), type: 'summary', ...scope, ...business });
+      await writer.put(items);
+    },
+
+    async publishRun(record: RunRecord, expiresAt?: number): Promise<{ removedRuns: string[] }> {
+      const expiry = expiresAt ?? expiryOf(record);
+      const published: RunRecord = { ...record, status: 'published' };
+      await putRecord(published, expiry, false);
+      const publishedAt = (record.finishedAt ? new Date(record.finishedAt) : clock()).toISOString();
+      const dimensions = Object.keys(record.dimensions);
+      try {
+        await ddb.send(
+          new PutCommand({
+            TableName: table,
+            Item: {
+              ...POINTER_KEY,
+              type: 'pointer',
+              runId: record.runId,
+              exportDate: record.exportDate,
+              publishedAt,
+            },
+            ConditionExpression:
+              'attribute_not_exists(PK) OR exportDate < :date OR (exportDate = :date AND runId <= :run)',
+            ExpressionAttributeValues: { ':date': record.exportDate, ':run': record.runId },
+          }),
+        );
+      } catch (cause) {
+        if (!isConditionFailure(cause))
+          throw new PublishError(`Cannot move the pointer to ${record.runId}`, { cause });
+        const current = await reader.currentRun();
+        const message =
+          `Run ${record.runId} (export ${record.exportDate}) is older than the current run ` +
+          `${current?.runId ?? '?'} (export ${current?.exportDate ?? '?'}); the pointer was not moved`;
+        await putRecord(
+          { ...record, status: 'failed', failure: { stage: 'publish', message } },
+          expiry,
+          false,
+        );
+        await deleteRunItems(ddb, table, writer, { ...record, dimensions, withRecord: false });
+        throw new StaleRunError(message, { cause });
+      }
+      const removedRuns: string[] = [];
+      for (const old of await runsOfDate(record.exportDate)) {
+        if (old === record.runId) continue;
+        await deleteRunItems(ddb, table, writer, {
+          runId: old,
+          exportDate: record.exportDate,
+          dimensions,
+          withRecord: true,
+        });
+        removedRuns.push(old);
+      }
+      return { removedRuns };
+    },
+  };
+
+  async function runsOfDate(exportDate: string): Promise<string[]> {
+    const runIds: string[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await ddb.send(
+        new QueryCommand({
+          TableName: table,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :date)',
+          ExpressionAttributeValues: { ':pk': RUNS_PK, ':date': `${exportDate}#` },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of out.Items ?? []) runIds.push(String(item.runId));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return runIds;
+  }
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}
+
+function* mapIter<T, U>(values: Iterable<T>, f: (value: T) => U): Generator<U> {
+  for (const value of values) yield f(value);
+}
+
+function* flatIter<T, U>(values: Iterable<T>, f: (value: T) => U[]): Generator<U> {
+  for (const value of values) yield* f(value);
+}

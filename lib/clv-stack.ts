@@ -1,0 +1,62 @@
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { ClvConfig } from './config.js';
+import { Alarms } from './constructs/alarms.js';
+import { ExportsBucket } from './constructs/exports-bucket.js';
+import { NightlyJob } from './constructs/nightly-job.js';
+import { NightlySchedule } from './constructs/nightly-schedule.js';
+import { ResultsTable } from './constructs/results-table.js';
+
+export interface ClvStackProps extends StackProps {
+  /** Validated deployment configuration (lib/config.ts). */
+  readonly config: ClvConfig;
+}
+
+/** The CLV engine: exports bucket → nightly job (on a schedule) → results table, with alarms. Wiring only. */
+export class ClvStack extends Stack {
+  public readonly exportsBucket: ExportsBucket;
+  public readonly resultsTable: ResultsTable;
+  public readonly nightlyJob: NightlyJob;
+  public readonly nightlySchedule: NightlySchedule;
+  public readonly alarms: Alarms;
+
+  constructor(scope: Construct, id: string, props: ClvStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    this.exportsBucket = new ExportsBucket(this, 'Exports', {
+      runsPrefix: config.settings.runsPrefix,
+      runsExpiration: Duration.days(config.settings.retentionDays),
+    });
+    this.resultsTable = new ResultsTable(this, 'Results');
+    this.nightlyJob = new NightlyJob(this, 'NightlyJob', {
+      bucket: this.exportsBucket.bucket,
+      table: this.resultsTable.table,
+      settings: config.settings,
+      memoryMb: config.job.memoryMb,
+      timeout: Duration.minutes(config.job.timeoutMinutes),
+      ephemeralStorageMb: config.job.ephemeralStorageMb,
+      retryAttempts: config.job.retryAttempts,
+    });
+    this.nightlySchedule = new NightlySchedule(this, 'NightlySchedule', {
+      target: this.nightlyJob.function,
+      expression: config.schedule.expression,
+      timezone: config.schedule.timezone,
+    });
+    this.alarms = new Alarms(this, 'Alarms', {
+      jobFunction: this.nightlyJob.function,
+      deadLetterQueue: this.nightlySchedule.deadLetterQueue,
+      alarmEmail: config.alarmEmail,
+    });
+
+    new CfnOutput(this, 'ExportsBucketName', {
+      description: 'Upload exports under exports/<yyyy-mm-dd>/<dataset>/',
+      value: this.exportsBucket.bucket.bucketName,
+    });
+    new CfnOutput(this, 'ResultsTableName', { value: this.resultsTable.table.tableName });
+    new CfnOutput(this, 'NightlyJobFunctionName', { value: this.nightlyJob.function.functionName });
+    new CfnOutput(this, 'NightlyJobLogGroupName', { value: this.nightlyJob.logGroup.logGroupName });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.nightlySchedule.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
+  }
+}

@@ -1,0 +1,82 @@
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { describe, expect, it } from 'vitest';
+import { buildStack } from './stack-fixture.js';
+
+/** Every acknowledgement recorded in the tree: construct path, rule id, reason. */
+function acknowledgements(root: IConstruct): { path: string; id: string; reason: string }[] {
+  return root.node.findAll().flatMap((construct) =>
+    construct.node.metadata
+      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((entry) =>
+        Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({
+          path: construct.node.path,
+          id,
+          reason,
+        })),
+      ),
+  );
+}
+
+describe('cdk-nag AwsSolutions', () => {
+  it('reports no unacknowledged error or warning for the default configuration', () => {
+    // Prepare
+    const { app } = buildStack();
+
+    // Act
+    const report = new AwsSolutionsChecks().validateScope(app);
+
+    // Assess
+    const findings = report.violations.map(
+      (v) => `${v.severity} ${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`,
+    );
+    expect(findings).toEqual([]);
+  });
+
+  it('reports none with custom prefixes and an alarm e-mail either', () => {
+    // Prepare
+    const { app } = buildStack({
+      alarmEmail: 'ops@example.com',
+      settings: { exportsPrefix: 'incoming/', runsPrefix: 'artefacts/' },
+    });
+
+    // Act
+    const report = new AwsSolutionsChecks().validateScope(app);
+
+    // Assess
+    expect(report.violations.map((v) => v.ruleName)).toEqual([]);
+  });
+
+  it('gives every acknowledgement a specific rule finding and a written reason', () => {
+    // Prepare
+    const { app } = buildStack();
+
+    // Act
+    const acks = acknowledgements(app);
+
+    // Assess
+    expect(acks.length).toBeGreaterThan(0);
+    for (const ack of acks) {
+      expect(ack.id, ack.path).toMatch(/AwsSolutions-[A-Z]+\d+/);
+      expect(ack.reason.trim().length, `${ack.path} ${ack.id}`).toBeGreaterThanOrEqual(20);
+    }
+    // Wildcards are acknowledged finding by finding, never as a whole rule.
+    expect(acks.filter((a) => /AwsSolutions-IAM5$/.test(a.id))).toEqual([]);
+  });
+
+  it('does flag a non-compliant resource (the pack is really running)', () => {
+    // Prepare
+    const app = new App();
+    new s3.Bucket(new Stack(app, 'Bare'), 'Open');
+
+    // Act
+    const report = new AwsSolutionsChecks().validateScope(app);
+
+    // Assess
+    expect(report.violations.map((v) => v.ruleName)).toEqual(
+      expect.arrayContaining(['AwsSolutions-S1', 'AwsSolutions-S10']),
+    );
+  });
+});

@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../lambdas/platform/config.js';
+import { parseClvConfig } from '../../lib/config.js';
+
+describe('parseClvConfig', () => {
+  it('fills every default when the context is absent', () => {
+    // Act
+    const config = parseClvConfig(undefined);
+
+    // Assess
+    expect(config.stackName).toBe('ClvEngine');
+    expect(config.schedule).toEqual({ expression: 'cron(0 2 * * ? *)', timezone: 'UTC' });
+    expect(config.job).toEqual({
+      memoryMb: 3008,
+      timeoutMinutes: 15,
+      ephemeralStorageMb: 10240,
+      retryAttempts: 2,
+    });
+    expect(config.alarmEmail).toBeUndefined();
+    expect(config.settings.duckdbMemoryMb).toBe(1024);
+    expect(config.settings.exportsPrefix).toBe('exports/');
+  });
+
+  it('accepts the JSON string that `cdk -c clv=...` passes', () => {
+    // Act
+    const config = parseClvConfig('{"schedule":{"timezone":"Europe/Paris"},"alarmEmail":"ops@example.com"}');
+
+    // Assess
+    expect(config.schedule.timezone).toBe('Europe/Paris');
+    expect(config.alarmEmail).toBe('ops@example.com');
+  });
+
+  it('lists every invalid path in one ConfigError', () => {
+    // Prepare
+    const input = {
+      schedule: { expression: 'cron(0 2 * * *)', timezone: 'Mars/Olympus' },
+      job: { timeoutMinutes: 20, retryAttempts: 3 },
+      alarmEmail: 'not-an-address',
+      settings: { marginRate: 2 },
+      extra: true,
+    };
+
+    // Act
+    const error = captureError(() => parseClvConfig(input));
+
+    // Assess
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = error.message;
+    expect(message).toMatch(/^Invalid CDK context "clv":/);
+    expect(message).toContain('schedule.expression: cron needs 6 fields');
+    expect(message).toContain('schedule.timezone: unknown time zone');
+    expect(message).toContain('job.timeoutMinutes:');
+    expect(message).toContain('job.retryAttempts:');
+    expect(message).toContain('alarmEmail:');
+    expect(message).toContain('settings.marginRate:');
+    expect(message).toContain('"extra"');
+  });
+
+  it('rejects a DuckDB cap that does not fit in the function memory', () => {
+    // Act
+    const error = captureError(() =>
+      parseClvConfig({ job: { memoryMb: 1024 }, settings: { duckdbMemoryMb: 1024 } }),
+    );
+
+    // Assess
+    expect(error.message).toContain(
+      'settings.duckdbMemoryMb: must be below job.memoryMb (1024 >= 1024); raise job.memoryMb or lower settings.duckdbMemoryMb',
+    );
+  });
+
+  it('rejects a cron expression with both day fields set', () => {
+    // Act
+    const error = captureError(() => parseClvConfig({ schedule: { expression: 'cron(0 2 1 * MON *)' } }));
+
+    // Assess
+    expect(error.message).toContain('schedule.expression: cron: day-of-month or day-of-week must be "?"');
+  });
+
+  it('accepts rate and at expressions', () => {
+    // Act + Assess
+    expect(parseClvConfig({ schedule: { expression: 'rate(12 hours)' } }).schedule.expression).toBe(
+      'rate(12 hours)',
+    );
+    expect(parseClvConfig({ schedule: { expression: 'at(2026-12-01T03:00:00)' } }).schedule.expression).toBe(
+      'at(2026-12-01T03:00:00)',
+    );
+  });
+
+  it('rejects prefixes the IAM grants cannot be scoped to', () => {
+    // Act
+    const error = captureError(() =>
+      parseClvConfig({ settings: { exportsPrefix: 'data', runsPrefix: 'data/runs/' } }),
+    );
+
+    // Assess
+    expect(error.message).toContain('settings.exportsPrefix: must be a folder');
+    expect(error.message).toContain('settings.runsPrefix: must not overlap settings.exportsPrefix');
+  });
+
+  it('says so when the -c value is not JSON', () => {
+    // Act
+    const error = captureError(() => parseClvConfig('{stackName: x}'));
+
+    // Assess
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toMatch(/^CDK context "clv" is not valid JSON/);
+  });
+});
+
+function captureError(work: () => unknown): Error {
+  try {
+    work();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected an error');
+}
