@@ -3,10 +3,11 @@
  * CSV, measured in the same run, printed as a ratio. Sizes: BENCH_ORDERS (default 10M), BENCH_CUSTOMERS
  * (default orders / 10). The generated file is cached under .bench/.
  */
-import { DuckDBInstance } from '@duckdb/node-api';
+
 import { existsSync } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { openIngest } from '../lambdas/ingest/duckdb-ingest.js';
 import { churnWindow } from '../lambdas/model/churn.js';
 import { runMetrics } from '../lambdas/model/run-metrics.js';
@@ -59,7 +60,12 @@ async function main(): Promise<void> {
   const settings = parseJobSettings({ duckdbMemoryMb: 4096 });
   const workDir = join(dir, 'work');
   await rm(workDir, { recursive: true, force: true });
-  const ingest = await openIngest({ exportDate: EXPORT_DATE, mapping: settings.mapping, workDir, memoryLimitMb: 4096 });
+  const ingest = await openIngest({
+    exportDate: EXPORT_DATE,
+    mapping: settings.mapping,
+    workDir,
+    memoryLimitMb: 4096,
+  });
   // Hashing happens while the fetch stage streams from S3; it is not part of what is measured here.
   const sha256 = 'not-measured';
   const [report, loadMs] = await timed(() =>
@@ -72,7 +78,9 @@ async function main(): Promise<void> {
     return { window, rows: await ingest.customerSummaries(window) };
   });
   await ingest.close();
-  const [metrics, modelMs] = await timed(async () => runMetrics(summaries.rows, [], summaries.window, settings));
+  const [metrics, modelMs] = await timed(async () =>
+    runMetrics(summaries.rows, [], summaries.window, settings),
+  );
 
   const jobMs = loadMs + summaryMs;
   console.log('');

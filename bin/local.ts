@@ -2,9 +2,10 @@
  * The embedded default: S3 (s3rver) and DynamoDB (dynalite) on 127.0.0.1 with data under .local/, sample
  * exports when the bucket is empty, one nightly run through the same handler as Lambda, a printed summary.
  */
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { nightlyJobDeps } from '../lambdas/handlers/job-deps.js';
 import { makeNightlyHandler } from '../lambdas/handlers/nightly-handler.js';
 import { BUILT_IN_DIMENSIONS } from '../lambdas/pipeline/run-record.js';
@@ -14,9 +15,15 @@ import { jsonLogger, silentLogger } from '../lambdas/platform/logger.js';
 import { makeResultsStore } from '../lambdas/publish/results-store.js';
 import { writeSampleExport } from '../lambdas/sample/generate-exports.js';
 import { type LocalArgs, parseLocalArgs } from './local/args.js';
-import { ensureBucket, ensureResultsTable, exportDateFolders, hasObjects, uploadFolder } from './local/provision.js';
+import {
+  ensureBucket,
+  ensureResultsTable,
+  exportDateFolders,
+  hasObjects,
+  uploadFolder,
+} from './local/provision.js';
 import { formatRunSummary } from './local/report.js';
-import { startLocalServers } from './local/servers.js';
+import { LOCAL_CREDENTIALS, startLocalServers } from './local/servers.js';
 
 const LOCAL_DIR = resolve('.local');
 const BUCKET = 'clv-exports-local';
@@ -29,12 +36,15 @@ async function main(args: LocalArgs): Promise<void> {
   // A run on the user's own files gets its own state so it never mixes with the sample data.
   const stateDir = join(LOCAL_DIR, args.exports ? 'user-run' : 'default');
   if (args.reset || args.exports) await rm(stateDir, { recursive: true, force: true });
-  const servers = await startLocalServers({ s3Dir: join(stateDir, 's3'), dynamoDir: join(stateDir, 'dynamodb') });
+  const servers = await startLocalServers({
+    s3Dir: join(stateDir, 's3'),
+    dynamoDir: join(stateDir, 'dynamodb'),
+  });
   try {
     const { s3, ddb } = awsClients({
       endpoint: { s3: servers.s3Endpoint, dynamodb: servers.dynamoEndpoint },
       region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      credentials: LOCAL_CREDENTIALS,
     });
     const settingsJson = args.settings ? JSON.parse(await readFile(args.settings, 'utf8')) : {};
     const config: JobConfig = { bucket: BUCKET, table: TABLE, settings: parseJobSettings(settingsJson) };
@@ -47,7 +57,11 @@ async function main(args: LocalArgs): Promise<void> {
       exportDate = await uploadUserExports(s3, args, prefix);
     } else if (!(await hasObjects(s3, BUCKET, prefix))) {
       const dir = join(stateDir, 'sample', SAMPLE_EXPORT_DATE);
-      const sample = await writeSampleExport(dir, { ...SAMPLE, exportDate: SAMPLE_EXPORT_DATE, badRows: true });
+      const sample = await writeSampleExport(dir, {
+        ...SAMPLE,
+        exportDate: SAMPLE_EXPORT_DATE,
+        badRows: true,
+      });
       await uploadFolder(s3, BUCKET, dir, `${prefix}${SAMPLE_EXPORT_DATE}/`);
       console.log(
         `Generated sample exports for ${SAMPLE_EXPORT_DATE}: ${sample.counts.customers} customers, ` +
@@ -72,7 +86,10 @@ async function main(args: LocalArgs): Promise<void> {
     const dimensions = [...BUILT_IN_DIMENSIONS, ...config.settings.segmentDimensions];
     const segments = Object.fromEntries(
       await Promise.all(
-        dimensions.map(async (d) => [d, record.status === 'published' ? await store.segments(record.runId, d) : []]),
+        dimensions.map(async (d) => [
+          d,
+          record.status === 'published' ? await store.segments(record.runId, d) : [],
+        ]),
       ),
     );
     console.log(`\n${formatRunSummary(record, segments)}\n`);

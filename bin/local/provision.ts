@@ -1,8 +1,18 @@
-import { CreateTableCommand, DescribeTableCommand, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-dynamodb';
+import {
+  CreateBucketCommand,
+  HeadBucketCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /** Creates the results table with the stack's key schema (lib/constructs/results-table.ts) if missing. */
 export async function ensureResultsTable(ddb: DynamoDBDocumentClient, table: string): Promise<void> {
@@ -51,7 +61,12 @@ async function* walk(dir: string): AsyncGenerator<string> {
 }
 
 /** Uploads every file under `dir` to `<prefix><relative path>`; returns the keys. */
-export async function uploadFolder(s3: S3Client, bucket: string, dir: string, prefix: string): Promise<string[]> {
+export async function uploadFolder(
+  s3: S3Client,
+  bucket: string,
+  dir: string,
+  prefix: string,
+): Promise<string[]> {
   const keys: string[] = [];
   for await (const path of walk(dir)) {
     const key = prefix + relative(dir, path).split(sep).join('/');

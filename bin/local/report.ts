@@ -9,7 +9,9 @@ const pct = (v: number | null): string => (v === null ? '—' : `${(v * 100).toF
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
   return rows
-    .map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('  '))
+    .map((r) =>
+      r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('  '),
+    )
     .join('\n');
 }
 
@@ -21,7 +23,9 @@ export function formatRunSummary(
 ): string {
   const lines: string[] = [];
   const c = record.counts;
-  lines.push(`Run ${record.runId}  status ${record.status}  export ${record.exportDate}  as of ${record.asOf}`);
+  lines.push(
+    `Run ${record.runId}  status ${record.status}  export ${record.exportDate}  as of ${record.asOf}`,
+  );
   lines.push(
     `Rows read: orders ${c.orders.rowsRead}, customers ${c.customers.rowsRead}, marketing_spend ${c.marketing_spend.rowsRead}` +
       `  |  rejected ${record.rejects.total} (${pct(record.rejects.share)}, threshold ${pct(record.rejects.threshold)})`,

@@ -3,6 +3,9 @@ import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
 
+/** s3rver answers InvalidAccessKeyId to any key but its built-in pair; dynalite accepts any. */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+
 /** DynamoDB (dynalite) and S3 (s3rver) servers on 127.0.0.1 — the embedded default and the integration tests. */
 export interface LocalServers {
   readonly s3Endpoint: string;

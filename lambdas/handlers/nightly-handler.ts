@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { runNightlyJob, type NightlyJobDeps } from '../pipeline/nightly-job.js';
+import { type NightlyJobDeps, runNightlyJob } from '../pipeline/nightly-job.js';
 import type { JobConfig } from '../platform/config.js';
 import { ConfigError, describeIssues } from '../platform/config.js';
 import type { RunRecord } from '../publish/types.js';

@@ -9,4 +9,7 @@ const config = jobConfigFromEnv(process.env);
 const { s3, ddb } = awsClients();
 const log = jsonLogger({ service: 'clv-nightly-job' });
 
-export const handler = makeNightlyHandler(config, nightlyJobDeps({ config, s3, ddb, workDir: '/tmp/clv', log }));
+export const handler = makeNightlyHandler(
+  config,
+  nightlyJobDeps({ config, s3, ddb, workDir: '/tmp/clv', log }),
+);

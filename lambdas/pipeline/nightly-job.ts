@@ -1,8 +1,8 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ExportIngest, IngestOptions } from '../ingest/duckdb-ingest.js';
 import type { ExportSource } from '../ingest/export-source.js';
 import { newestCompleteDate } from '../ingest/export-source.js';
-import type { ExportIngest, IngestOptions } from '../ingest/duckdb-ingest.js';
 import type { IngestReport, LocalExportFile, RejectedRow } from '../ingest/types.js';
 import { churnWindow } from '../model/churn.js';
 import { runMetrics } from '../model/run-metrics.js';
@@ -13,8 +13,14 @@ import type { ResultsStore } from '../publish/results-store.js';
 import type { RunRecord } from '../publish/types.js';
 import { NightlyJobError, NoCompleteExportError, NoOrdersError, RejectThresholdError } from './errors.js';
 import { fetchExportFiles } from './fetch-export.js';
-import { BUILT_IN_DIMENSIONS, emptyRunRecord, failedRecord, publishedRecord, rejectSummary } from './run-record.js';
 import { makeRunId } from './run-id.js';
+import {
+  BUILT_IN_DIMENSIONS,
+  emptyRunRecord,
+  failedRecord,
+  publishedRecord,
+  rejectSummary,
+} from './run-record.js';
 
 /** Everything the job talks to, injected: AWS in Lambda, local servers in `npm start` and tests. */
 export interface NightlyJobDeps {
@@ -86,10 +92,14 @@ export async function runNightlyJob(
       throw new NoOrdersError('locate', `Export ${exportDate} has no files under orders/`);
     }
     const files = await timed('fetch', () => fetchExportFiles(deps.source, listed, join(scratch, 'files')));
-    record = { ...record, inputs: files.map(({ dataset, name, bytes, sha256 }) => ({ dataset, name, bytes, sha256 })) };
+    record = {
+      ...record,
+      inputs: files.map(({ dataset, name, bytes, sha256 }) => ({ dataset, name, bytes, sha256 })),
+    };
 
     const outcome = await ingestAndModel(config, deps, files, { exportDate, asOf, scratch, timed });
-    const rejectsKey = outcome.report.rejects.length > 0 ? `${settings.runsPrefix}${runId}/rejects.csv` : null;
+    const rejectsKey =
+      outcome.report.rejects.length > 0 ? `${settings.runsPrefix}${runId}/rejects.csv` : null;
     if (rejectsKey) await timed('rejects', () => deps.writeRejects(rejectsKey, outcome.report.rejects));
     const rejects = rejectSummary(outcome.report, settings.rejectThreshold, rejectsKey);
     record = { ...record, counts: outcome.report.datasets, rejects };
@@ -110,8 +120,21 @@ export async function runNightlyJob(
     const dimensions = [...BUILT_IN_DIMENSIONS, ...settings.segmentDimensions];
     await timed('publish', async () => {
       await deps.store.writeRunRecord(record);
-      const shards = await deps.store.writeCustomers(runId, exportDate, metrics.customers, dimensions, expiresAt);
-      await deps.store.writeSegments(runId, exportDate, metrics.segments, metrics.business, shards, expiresAt);
+      const shards = await deps.store.writeCustomers(
+        runId,
+        exportDate,
+        metrics.customers,
+        dimensions,
+        expiresAt,
+      );
+      await deps.store.writeSegments(
+        runId,
+        exportDate,
+        metrics.segments,
+        metrics.business,
+        shards,
+        expiresAt,
+      );
     });
     const finishedAt = deps.clock();
     record = {
@@ -121,7 +144,12 @@ export async function runNightlyJob(
       stageDurationsMs: { ...durations },
     };
     await timed('publish', () => deps.store.publishRun(record, expiresAt));
-    deps.log.info('run published', { runId, customers: record.customers, rejects: record.rejects.total, durations });
+    deps.log.info('run published', {
+      runId,
+      customers: record.customers,
+      rejects: record.rejects.total,
+      durations,
+    });
     return record;
   } catch (error) {
     const stage = error instanceof NightlyJobError ? error.stage : 'unknown';

@@ -1,4 +1,4 @@
-import type { DatasetCounts, Dataset, IngestReport } from '../ingest/types.js';
+import type { Dataset, DatasetCounts, IngestReport } from '../ingest/types.js';
 import type { RunMetrics } from '../model/types.js';
 import type { JobSettings } from '../platform/config.js';
 import type { RunRecord, RunRejects } from '../publish/types.js';
@@ -70,7 +70,11 @@ export function rejectSummary(report: IngestReport, threshold: number, objectKey
 }
 
 /** The record with the model's headline figures filled in. */
-export function publishedRecord(record: RunRecord, metrics: RunMetrics, status: RunRecord['status']): RunRecord {
+export function publishedRecord(
+  record: RunRecord,
+  metrics: RunMetrics,
+  status: RunRecord['status'],
+): RunRecord {
   return {
     ...record,
     status,

@@ -1,5 +1,5 @@
 /** The run record: what one nightly run read, rejected, computed and published. */
-import type { DatasetCounts, Dataset, RejectedRow } from '../ingest/types.js';
+import type { Dataset, DatasetCounts, RejectedRow } from '../ingest/types.js';
 import type { ChurnWindow, SegmentMetrics } from '../model/types.js';
 
 export type RunStatus = 'publishing' | 'published' | 'failed';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExportDownloadError, s3ExportSource } from '../../lambdas/ingest/export-source.js';
-import { type LocalAws, startLocalAws } from '../publish/local-servers.js';
+import { type LocalAws, startLocalAws } from '../support/local-aws.js';
 
 let aws: LocalAws;
 const body = randomBytes(5 * 1024 * 1024);

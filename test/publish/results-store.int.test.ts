@@ -7,8 +7,8 @@ import {
   type ResultsStore,
   StaleRunError,
 } from '../../lambdas/publish/results-store.js';
+import { type LocalAws, startLocalAws } from '../support/local-aws.js';
 import { customers, runRecord, segment, segmentsOf } from './fixture.js';
-import { type LocalAws, startLocalAws } from './local-servers.js';
 
 const DIMENSIONS = ['acquisition_channel', 'country'];
 const RUN_A = '2026-01-01T020000000Z';

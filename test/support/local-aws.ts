@@ -2,8 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureBucket, ensureResultsTable } from '../../bin/local/provision.js';
-import { startLocalServers } from '../../bin/local/servers.js';
-import { awsClients, type AwsClients } from '../../lambdas/platform/aws-clients.js';
+import { LOCAL_CREDENTIALS, startLocalServers } from '../../bin/local/servers.js';
+import { type AwsClients, awsClients } from '../../lambdas/platform/aws-clients.js';
 
 /** dynalite + s3rver on 127.0.0.1 with a fresh bucket and results table, for integration tests. */
 export interface LocalAws extends AwsClients {
@@ -19,7 +19,7 @@ export async function startLocalAws(bucket = 'test-exports', table = 'test-resul
   const clients = awsClients({
     endpoint: { s3: servers.s3Endpoint, dynamodb: servers.dynamoEndpoint },
     region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: LOCAL_CREDENTIALS,
     maxAttempts: 2,
   });
   await ensureBucket(clients.s3, bucket);
