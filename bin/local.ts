@@ -73,7 +73,7 @@ async function main(args: LocalArgs): Promise<void> {
     const workDir = join(stateDir, 'work');
     await mkdir(workDir, { recursive: true });
     const handler = makeNightlyHandler(config, nightlyJobDeps({ config, s3, ddb, workDir, log }));
-    const store = makeResultsStore(ddb, TABLE);
+    const store = makeResultsStore(ddb, TABLE, { retentionDays: config.settings.retentionDays });
     let failure: unknown = null;
     try {
       await handler({ exportDate, asOf: args.asOf });

@@ -21,7 +21,7 @@ export function nightlyJobDeps(args: {
   return {
     source: s3ExportSource(s3, config.bucket, config.settings.exportsPrefix),
     openIngest,
-    store: makeResultsStore(ddb, config.table),
+    store: makeResultsStore(ddb, config.table, { retentionDays: config.settings.retentionDays }),
     writeRejects: (key, rejects) => writeRejectsCsv(s3, config.bucket, key, rejects),
     workDir: args.workDir,
     clock: args.clock ?? (() => new Date()),

@@ -3,7 +3,8 @@ import { sqlDate, sqlString } from './sql-text.js';
 
 const ISO_DATE = '\\d{4}-\\d{2}-\\d{2}';
 /** ISO-8601 timestamp with seconds and an explicit offset (Z, ±hh, ±hhmm, ±hh:mm). */
-const ISO_TIMESTAMP = '\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?([Zz]|[+-]\\d{2}(:?\\d{2})?)';
+const ISO_TIMESTAMP =
+  '\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?([Zz]|[+-]\\d{2}(:?\\d{2})?)';
 
 /**
  * SQL of the UTC calendar date (DATE) of a trimmed date text, NULL when it does not parse. Without a
@@ -25,9 +26,14 @@ export function dateReasonSql(raw: string, value: string, exportDate: string): s
 }
 
 /** Fails fast with MappingError when DuckDB rejects a configured strptime format. */
-export function assertDateFormat(dateFormat: string | undefined, probe: (sql: string) => Promise<void>): Promise<void> {
+export function assertDateFormat(
+  dateFormat: string | undefined,
+  probe: (sql: string) => Promise<void>,
+): Promise<void> {
   if (dateFormat === undefined) return Promise.resolve();
   return probe(`SELECT TRY_STRPTIME('2024-01-01', ${sqlString(dateFormat)})`).catch((cause: unknown) => {
-    throw new MappingError(`dateFormat ${JSON.stringify(dateFormat)} is not a valid strptime format`, { cause });
+    throw new MappingError(`dateFormat ${JSON.stringify(dateFormat)} is not a valid strptime format`, {
+      cause,
+    });
   });
 }

@@ -7,12 +7,18 @@ import { ATTRIBUTE_PREFIX, readCustomerSummaries } from './customer-summary-sql.
 import { assertDateFormat } from './date-sql.js';
 import { IngestError, IngestStateError } from './ingest-errors.js';
 import { readRejects } from './read-rejects.js';
-import { stageDatasetFile } from './stage-dataset.js';
 import { sqlDate } from './sql-text.js';
 import { validateCustomers } from './sql-validate-customers.js';
 import { validateOrders } from './sql-validate-orders.js';
 import { validateSpend } from './sql-validate-spend.js';
-import { DATASETS, type Dataset, type DatasetCounts, type IngestReport, type LocalExportFile } from './types.js';
+import { stageDatasetFile } from './stage-dataset.js';
+import {
+  DATASETS,
+  type Dataset,
+  type DatasetCounts,
+  type IngestReport,
+  type LocalExportFile,
+} from './types.js';
 
 export interface IngestOptions {
   /** YYYY-MM-DD; rows dated after it are rejected (future_date). */
@@ -96,7 +102,9 @@ export async function openIngest(options: IngestOptions): Promise<ExportIngest> 
       if (state !== 'open') throw new IngestStateError(`load() called on an ingest that is ${state}`);
       state = 'loaded';
       for (const dataset of DATASETS) {
-        await assertDateFormat(options.mapping[dataset].dateFormat, (sql) => conn.run(sql).then(() => undefined));
+        await assertDateFormat(options.mapping[dataset].dateFormat, (sql) =>
+          conn.run(sql).then(() => undefined),
+        );
       }
       const read: Record<Dataset, { files: number; rows: number }> = {
         orders: { files: 0, rows: 0 },
@@ -111,6 +119,7 @@ export async function openIngest(options: IngestOptions): Promise<ExportIngest> 
       await validateOrders(conn, options.mapping.orders, options.exportDate);
       await validateCustomers(conn, options.mapping.customers, options.exportDate);
       await validateSpend(conn, options.mapping.marketing_spend, options.exportDate);
+      await conn.run('DROP TABLE stg_orders; DROP TABLE stg_customers; DROP TABLE stg_marketing_spend');
       const columns = await conn.runAndReadAll(
         `SELECT column_name FROM duckdb_columns() WHERE table_name = 'customers_ok' AND starts_with(column_name, '${ATTRIBUTE_PREFIX}') ORDER BY column_index`,
       );

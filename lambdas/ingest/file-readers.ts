@@ -172,7 +172,9 @@ async function stageParquet(
 ): Promise<StagedFile> {
   const table = `raw_${fileIdx}`;
   const scan = `read_parquet(${sqlString(file.localPath)}, file_row_number=true)`;
-  const described = await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${sqlString(file.localPath)})`);
+  const described = await conn.runAndReadAll(
+    `DESCRIBE SELECT * FROM read_parquet(${sqlString(file.localPath)})`,
+  );
   const typed = described.getRows().map((r) => ({ name: String(r[0]), type: String(r[1]) }));
   // A Parquet TIMESTAMP without zone is read as UTC: render it with an offset so it passes the date rule.
   const casts = typed.map(({ name, type }) =>
@@ -181,7 +183,9 @@ async function stageParquet(
       : `CAST(${sqlIdent(name)} AS VARCHAR) AS ${sqlIdent(name)}`,
   );
   const list = casts.length > 0 ? `, ${casts.join(', ')}` : '';
-  await conn.run(`CREATE TEMP VIEW ${table}_src AS SELECT file_row_number + 1 AS __clv_row${list} FROM ${scan}`);
+  await conn.run(
+    `CREATE TEMP VIEW ${table}_src AS SELECT file_row_number + 1 AS __clv_row${list} FROM ${scan}`,
+  );
   const rowsRead = await count(conn, `SELECT count(*) FROM ${scan}`);
   return { source: `${table}_src`, columns: typed.map((t) => t.name), rowsRead };
 }

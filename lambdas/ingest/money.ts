@@ -20,9 +20,7 @@ function matches(expr: string, pattern: string): string {
  * decimalSeparator ','; `$1,234.50` and `1.234,50 €` only with lenientMoney.
  */
 export function moneyTextSql(expr: string, settings: MoneySettings): string {
-  const s = settings.lenientMoney
-    ? `regexp_replace(${expr}, ${sqlString(LENIENT_STRIP)}, '', 'g')`
-    : expr;
+  const s = settings.lenientMoney ? `regexp_replace(${expr}, ${sqlString(LENIENT_STRIP)}, '', 'g')` : expr;
   if (settings.decimalSeparator === ',') {
     return `CASE WHEN ${matches(s, NON_FINITE)} THEN ${s}
       WHEN ${matches(s, COMMA)} THEN replace(replace(${s}, '.', ''), ',', '.') END`;

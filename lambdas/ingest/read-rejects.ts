@@ -13,7 +13,8 @@ export async function readRejects(
   const reader = await conn.runAndReadAll(
     'SELECT file_idx, row::DOUBLE, field, reason, message, value FROM rejects ORDER BY file_idx, row, seq',
   );
-  const [idx = [], row = [], field = [], reason = [], message = [], value = []] = reader.getColumnsJS() as unknown[][];
+  const [idx = [], row = [], field = [], reason = [], message = [], value = []] =
+    reader.getColumnsJS() as unknown[][];
   const out = new Array<RejectedRow>(idx.length);
   for (let i = 0; i < idx.length; i++) {
     const file = files[(idx[i] as number) - 1];

@@ -9,7 +9,8 @@ function dateShape(mapping: DatasetMapping): string {
 
 /** What a money field must look like under a mapping, for messages. */
 function moneyShape(mapping: DatasetMapping): string {
-  const base = mapping.decimalSeparator === ',' ? 'a number like 1234,50 or 1.234,50' : 'a number like 1234.50';
+  const base =
+    mapping.decimalSeparator === ',' ? 'a number like 1234,50 or 1.234,50' : 'a number like 1234.50';
   return mapping.lenientMoney ? `${base} (currency symbols allowed)` : `${base} without currency symbols`;
 }
 

@@ -57,6 +57,8 @@ async function dropFileObjects(conn: DuckDBConnection, fileIdx: number): Promise
     `SELECT view_name FROM duckdb_views() WHERE NOT internal AND ${match('view_name')}`,
   );
   for (const [name] of views.getRows()) await conn.run(`DROP VIEW ${sqlIdent(String(name))}`);
-  const tables = await conn.runAndReadAll(`SELECT table_name FROM duckdb_tables() WHERE ${match('table_name')}`);
+  const tables = await conn.runAndReadAll(
+    `SELECT table_name FROM duckdb_tables() WHERE ${match('table_name')}`,
+  );
   for (const [name] of tables.getRows()) await conn.run(`DROP TABLE ${sqlIdent(String(name))}`);
 }

@@ -2,7 +2,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ChurnWindow } from '../../lambdas/model/types.js';
 import { type Scratch, scratch } from './ingest-fixtures.js';
 
-const WINDOW: ChurnWindow = { months: 6, previousStart: '2023-12-31', lastStart: '2024-06-30', asOf: '2024-12-31' };
+const WINDOW: ChurnWindow = {
+  months: 6,
+  previousStart: '2023-12-31',
+  lastStart: '2024-06-30',
+  asOf: '2024-12-31',
+};
 
 /** The worked example of docs/exports.md: a shop-platform order export and its settings. */
 const SHOP_EXPORT = [
@@ -106,7 +111,9 @@ describe('column mapping', () => {
       [3, 'revenue', 'not_a_number', '1.234,50 €'],
       [4, 'order_date', 'bad_date', '31.02.2024'],
     ]);
-    expect(customers.map((c) => [c.customerId, c.grossRevenue, c.firstOrderDate])).toEqual([['k1', 1247, '2024-03-01']]);
+    expect(customers.map((c) => [c.customerId, c.grossRevenue, c.firstOrderDate])).toEqual([
+      ['k1', 1247, '2024-03-01'],
+    ]);
   });
 
   it('parses "1.234,50 €" with decimalSeparator "," and lenientMoney', async () => {
@@ -134,7 +141,11 @@ describe('column mapping', () => {
       'customers.csv',
       'Customer_ID,Acquired_At,Acquisition_Channel,Country,Plan\nc1,2023-06-01,partner,DE,pro\nc2,,,FR,\n',
     );
-    const orders = s.file('orders', 'orders.csv', 'order_id,customer_id,order_date,revenue,channel\n1,c1,2024-03-01,5,web\n2,c2,2024-03-01,5,web\n');
+    const orders = s.file(
+      'orders',
+      'orders.csv',
+      'order_id,customer_id,order_date,revenue,channel\n1,c1,2024-03-01,5,web\n2,c2,2024-03-01,5,web\n',
+    );
     const ingest = await s.open();
 
     // Act
@@ -150,7 +161,11 @@ describe('column mapping', () => {
 
   it('fails fast on a dateFormat DuckDB rejects', async () => {
     // Prepare
-    const orders = s.file('orders', 'orders.csv', 'order_id,customer_id,order_date,revenue\n1,c1,2024-03-01,5\n');
+    const orders = s.file(
+      'orders',
+      'orders.csv',
+      'order_id,customer_id,order_date,revenue\n1,c1,2024-03-01,5\n',
+    );
     const ingest = await s.open({ mapping: { orders: { dateFormat: '%Q%Q' } } });
 
     // Act

@@ -2,7 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChurnWindow, CustomerSummary } from '../../lambdas/model/types.js';
 import { type Scratch, scratch } from './ingest-fixtures.js';
 
-const WINDOW: ChurnWindow = { months: 12, previousStart: '2022-10-31', lastStart: '2023-10-31', asOf: '2024-10-31' };
+const WINDOW: ChurnWindow = {
+  months: 12,
+  previousStart: '2022-10-31',
+  lastStart: '2023-10-31',
+  asOf: '2024-10-31',
+};
 const CUSTOMERS = 2_000;
 const ORDERS = 20_000;
 
@@ -44,20 +49,28 @@ function generate(): { orders: Order[]; customers: string[][] } {
         : status === 'completed' && rand() < 0.05
           ? (Number(revenue) * 0.1).toFixed(2)
           : '';
-    const cost = Number(customer.slice(1)) % 3 === 0 && rand() < 0.3 ? '' : (Number(revenue) * 0.4).toFixed(3);
+    const cost =
+      Number(customer.slice(1)) % 3 === 0 && rand() < 0.3 ? '' : (Number(revenue) * 0.4).toFixed(3);
     const channel = pick(['web', 'ads', 'pos', '']);
     orders.push({ id: `o${i}`, customer, date, revenue, cost, status, refund, channel });
   }
   const customers: string[][] = [];
   for (let c = 0; c < CUSTOMERS; c += 2) {
-    customers.push([`c${c}`, c % 4 === 0 ? '2021-05-01' : '', c % 6 === 0 ? 'partner' : '', pick(['DE', 'FR', ''])]);
+    customers.push([
+      `c${c}`,
+      c % 4 === 0 ? '2021-05-01' : '',
+      c % 6 === 0 ? 'partner' : '',
+      pick(['DE', 'FR', '']),
+    ]);
   }
   return { orders, customers };
 }
 
 /** The reference: a plain TypeScript reading of the CustomerSummary doc comments. */
 function expected(orders: readonly Order[], customers: readonly string[][]): CustomerSummary[] {
-  const known = new Map(customers.map(([id, acquired, channel, country]) => [id, { acquired, channel, country }]));
+  const known = new Map(
+    customers.map(([id, acquired, channel, country]) => [id, { acquired, channel, country }]),
+  );
   const byCustomer = new Map<string, Order[]>();
   for (const o of orders) {
     if (o.status.toLowerCase() === 'cancelled' || o.date > WINDOW.asOf) continue;
@@ -70,7 +83,9 @@ function expected(orders: readonly Order[], customers: readonly string[][]): Cus
     const dates = list.map((o) => o.date).sort();
     const sum = (f: (o: Order) => number): number => list.reduce((a, o) => a + f(o), 0);
     const gross = sum((o) => Number(o.revenue));
-    const refunds = sum((o) => (o.refund !== '' ? Number(o.refund) : o.status === 'refunded' ? Number(o.revenue) : 0));
+    const refunds = sum((o) =>
+      o.refund !== '' ? Number(o.refund) : o.status === 'refunded' ? Number(o.revenue) : 0,
+    );
     const info = known.get(customerId);
     out.push({
       customerId,
@@ -102,11 +117,14 @@ describe('customerSummaries cross-check', () => {
     data = generate();
     const ordersCsv = [
       'order_id,customer_id,order_date,revenue,cost,status,refund_amount,channel',
-      ...data.orders.map((o) => [o.id, o.customer, o.date, o.revenue, o.cost, o.status, o.refund, o.channel].join(',')),
+      ...data.orders.map((o) =>
+        [o.id, o.customer, o.date, o.revenue, o.cost, o.status, o.refund, o.channel].join(','),
+      ),
     ].join('\n');
-    const customersCsv = ['customer_id,acquired_at,acquisition_channel,country', ...data.customers.map((c) => c.join(','))].join(
-      '\n',
-    );
+    const customersCsv = [
+      'customer_id,acquired_at,acquisition_channel,country',
+      ...data.customers.map((c) => c.join(',')),
+    ].join('\n');
     const ingest = await s.open({ exportDate: '2024-12-31' });
     const report = await ingest.load([
       s.file('orders', 'orders.csv', ordersCsv),

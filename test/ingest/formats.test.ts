@@ -4,11 +4,22 @@ import type { LocalExportFile } from '../../lambdas/ingest/types.js';
 import type { ChurnWindow, CustomerSummary } from '../../lambdas/model/types.js';
 import { type Scratch, scratch } from './ingest-fixtures.js';
 
-const WINDOW: ChurnWindow = { months: 6, previousStart: '2023-12-31', lastStart: '2024-06-30', asOf: '2024-12-31' };
+const WINDOW: ChurnWindow = {
+  months: 6,
+  previousStart: '2023-12-31',
+  lastStart: '2024-06-30',
+  asOf: '2024-12-31',
+};
 const CHANNEL = 'web, "paid"\nsocial';
 const ROWS = [
   { order_id: 'o1', customer_id: 'c1', order_date: '2024-03-01', revenue: '10.5', channel: CHANNEL },
-  { order_id: 'o2', customer_id: 'c1', order_date: '2024-07-02T23:30:00-02:00', revenue: '20', channel: 'shop' },
+  {
+    order_id: 'o2',
+    customer_id: 'c1',
+    order_date: '2024-07-02T23:30:00-02:00',
+    revenue: '20',
+    channel: 'shop',
+  },
   { order_id: 'o3', customer_id: 'c2', order_date: '2024-05-05', revenue: '0', channel: 'shop' },
 ];
 const HEADER = 'order_id,customer_id,order_date,revenue,channel';
@@ -18,7 +29,9 @@ function csvField(value: string): string {
 }
 
 function csv(newline: string): string {
-  const lines = ROWS.map((r) => [r.order_id, r.customer_id, r.order_date, r.revenue, r.channel].map(csvField).join(','));
+  const lines = ROWS.map((r) =>
+    [r.order_id, r.customer_id, r.order_date, r.revenue, r.channel].map(csvField).join(','),
+  );
   return [HEADER, ...lines].join(newline) + newline;
 }
 
@@ -26,7 +39,10 @@ function jsonLines(): string {
   return ROWS.map((r) => JSON.stringify({ ...r, revenue: Number(r.revenue) })).join('\n');
 }
 
-async function summariesOf(s: Scratch, file: LocalExportFile): Promise<{ accepted: number; sums: CustomerSummary[] }> {
+async function summariesOf(
+  s: Scratch,
+  file: LocalExportFile,
+): Promise<{ accepted: number; sums: CustomerSummary[] }> {
   const ingest = await s.open();
   const report = await ingest.load([file]);
   expect(report.rejects).toEqual([]);

@@ -75,7 +75,9 @@ describe('rejected rows', () => {
     ]);
     expect(report.datasets.orders).toEqual({ files: 1, rowsRead: 18, rowsAccepted: 3, rowsRejected: 15 });
     expect(report.duplicateOrders).toBe(1);
-    expect(report.rejects.find((r) => r.reason === 'duplicate_order_id')?.message).toContain('orders.csv row 1');
+    expect(report.rejects.find((r) => r.reason === 'duplicate_order_id')?.message).toContain(
+      'orders.csv row 1',
+    );
     expect(report.rejects.every((r) => r.message.length > 0)).toBe(true);
   });
 
@@ -88,7 +90,12 @@ describe('rejected rows', () => {
     const report = await ingest.load([orders]);
 
     // Assess
-    expect(report.rejects.map((r) => r.reason)).toEqual(['missing_value', 'future_date', 'negative_amount', 'bad_status']);
+    expect(report.rejects.map((r) => r.reason)).toEqual([
+      'missing_value',
+      'future_date',
+      'negative_amount',
+      'bad_status',
+    ]);
     expect(report.datasets.orders).toEqual({ files: 1, rowsRead: 1, rowsAccepted: 0, rowsRejected: 1 });
   });
 
@@ -137,7 +144,11 @@ describe('rejected rows', () => {
       'orders.csv',
       `${HEADER}\no1,c1,2024-01-01,1,,,\no2,c1\no3,c1,2024-01-01,1,,,,extra\no4,c1,2024-01-01,1,,,\n`,
     );
-    const customers = s.file('customers', 'customers.jsonl', '{"customer_id":"c1"}\n{"customer_id":\n[1]\n{"customer_id":"c1"}\n');
+    const customers = s.file(
+      'customers',
+      'customers.jsonl',
+      '{"customer_id":"c1"}\n{"customer_id":\n[1]\n{"customer_id":"c1"}\n',
+    );
     const ingest = await s.open();
 
     // Act
@@ -193,7 +204,11 @@ describe('rejected rows', () => {
 
   it('numbers Parquet rows by position', async () => {
     // Prepare
-    const source = s.file('orders', 'source.csv', `${HEADER}\np1,c1,2024-01-01,1,,,\np2,c1,2024-01-01,-1,,,\n`);
+    const source = s.file(
+      'orders',
+      'source.csv',
+      `${HEADER}\np1,c1,2024-01-01,1,,,\np2,c1,2024-01-01,-1,,,\n`,
+    );
     const ingest = await s.open();
     const { DuckDBInstance } = await import('@duckdb/node-api');
     const db = await DuckDBInstance.create(':memory:');

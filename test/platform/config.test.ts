@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, jobConfigFromEnv, parseJobSettings } from '../../lambdas/platform/config.js';
+
+describe('job configuration', () => {
+  it('fills every default from an empty object', () => {
+    // Act
+    const settings = parseJobSettings({});
+    // Assess
+    expect(settings.rejectThreshold).toBe(0.05);
+    expect(settings.marginRate).toBe(0.3);
+    expect(settings.mapping.orders.decimalSeparator).toBe('.');
+    expect(settings.segmentDimensions).toEqual([]);
+  });
+
+  it('lists every problem with its path in one error', () => {
+    // Act
+    const attempt = () =>
+      parseJobSettings({
+        marginRate: 2,
+        rejectThreshold: -1,
+        mapping: { orders: { bogus: true } },
+        extra: 1,
+      });
+    // Assess
+    expect(attempt).toThrow(ConfigError);
+    const message = (() => {
+      try {
+        attempt();
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return '';
+    })();
+    expect(message).toMatch(/marginRate: .*<=1/);
+    expect(message).toMatch(/rejectThreshold: .*>=0/);
+    expect(message).toMatch(/mapping\.orders: Unrecognized key: "bogus"/);
+    expect(message).toMatch(/\(root\): Unrecognized key: "extra"/);
+  });
+
+  it('reads bucket, table and settings from the environment and fails fast when one is missing', () => {
+    // Act
+    const config = jobConfigFromEnv({
+      EXPORTS_BUCKET: 'my-bucket',
+      RESULTS_TABLE: 'my-table',
+      CLV_SETTINGS: JSON.stringify({ segmentDimensions: ['country'] }),
+    });
+    // Assess
+    expect(config).toMatchObject({ bucket: 'my-bucket', table: 'my-table' });
+    expect(config.settings.segmentDimensions).toEqual(['country']);
+    expect(() => jobConfigFromEnv({ RESULTS_TABLE: 'my-table' })).toThrow(/EXPORTS_BUCKET/);
+    expect(() =>
+      jobConfigFromEnv({ EXPORTS_BUCKET: 'b-1', RESULTS_TABLE: 't-1', CLV_SETTINGS: '{' }),
+    ).toThrow(/CLV_SETTINGS is not valid JSON/);
+  });
+
+  it('refuses segment dimensions that are not snake_case column names', () => {
+    // Assess
+    expect(() => parseJobSettings({ segmentDimensions: ['Country Code'] })).toThrow(/segmentDimensions\.0/);
+  });
+});
