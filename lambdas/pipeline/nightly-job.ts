@@ -116,16 +116,19 @@ export async function runNightlyJob(
     }
 
     record = publishedRecord(record, metrics, 'publishing');
-    const expiresAt = Math.floor(startedAt.getTime() / 1000) + settings.retentionDays * 86_400;
+    const startSeconds = Math.floor(startedAt.getTime() / 1000);
+    const expiresAt = startSeconds + settings.retentionDays * 86_400;
+    // Per-customer items are most of the storage and expire sooner (docs/storage.md).
+    const detailExpiresAt = startSeconds + settings.detailRetentionDays * 86_400;
     const dimensions = [...BUILT_IN_DIMENSIONS, ...settings.segmentDimensions];
     await timed('publish', async () => {
-      await deps.store.writeRunRecord(record);
+      await deps.store.writeRunRecord(record, expiresAt);
       const shards = await deps.store.writeCustomers(
         runId,
         exportDate,
         metrics.customers,
         dimensions,
-        expiresAt,
+        detailExpiresAt,
       );
       await deps.store.writeSegments(
         runId,

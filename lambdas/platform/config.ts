@@ -45,8 +45,13 @@ export const jobSettingsSchema = z
     marginRate: z.number().gt(0).max(1).default(0.3),
     /** A run whose rejected-row share exceeds this fails without publishing. */
     rejectThreshold: z.number().min(0).max(1).default(0.05),
-    /** Run-scoped items expire this many days after their run (DynamoDB TTL). */
+    /** Run records, segment rows and segment trends expire this many days after their run (DynamoDB TTL). */
     retentionDays: z.number().int().min(1).max(3650).default(400),
+    /**
+     * Per-customer items (a customer's metrics and the segment-member rows that page customers by CLV)
+     * expire sooner: they are most of the storage (docs/storage.md). At most `retentionDays`.
+     */
+    detailRetentionDays: z.number().int().min(1).max(3650).default(35),
     /** Churn is measured over two consecutive windows of this many months (shortened for short histories). */
     churnWindowMonths: z.number().int().min(1).max(24).default(12),
     /** Cap of the expected lifespan, in years. */
@@ -59,7 +64,11 @@ export const jobSettingsSchema = z
     /** DuckDB memory cap in MB; keep it below the function's memory. */
     duckdbMemoryMb: z.number().int().min(128).default(1024),
   })
-  .strict();
+  .strict()
+  .refine((s) => s.detailRetentionDays <= s.retentionDays, {
+    path: ['detailRetentionDays'],
+    message: 'must not exceed retentionDays (a run would outlive its own record)',
+  });
 export type JobSettings = z.infer<typeof jobSettingsSchema>;
 
 /** Where the job reads and writes: from the environment in Lambda, from bin/local.ts locally. */

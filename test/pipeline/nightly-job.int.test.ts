@@ -128,6 +128,26 @@ describe('nightly job against S3 (s3rver) and DynamoDB (dynalite)', () => {
     expect(c2?.orders).toBe(2);
     expect(c2?.netRevenue).toBeCloseTo(100, 9);
     expect(c2?.cac).toBeCloseTo(50, 9); // email, Feb: 50 ÷ 1 new customer
+
+    // Retention: per-customer items expire after detailRetentionDays (35), the rest after retentionDays (400).
+    const start = Math.floor(Date.parse(record?.startedAt ?? '') / 1000);
+    const expiryByType: Record<string, Set<number>> = {};
+    const runItems = (await allItems()).filter((i) => JSON.stringify(i).includes(result.runId));
+    expect(runItems.find((i) => i.type === 'pointer')?.expiresAt).toBeUndefined(); // the pointer never expires
+    for (const item of runItems.filter((i) => i.type !== 'pointer')) {
+      const type = String(item.type);
+      expiryByType[type] = (expiryByType[type] ?? new Set()).add(Number(item.expiresAt));
+    }
+    const days = (n: number) => new Set([start + n * 86_400]);
+    expect(expiryByType).toEqual({
+      customer: days(35),
+      member: days(35),
+      segment: days(400),
+      'segment-history': days(400),
+      summary: days(400),
+      run: days(400),
+      'run-index': days(400),
+    });
   });
 
   it('reruns the same export date by replacing the run and leaving no stale items', async () => {
