@@ -50,8 +50,9 @@ export const jobSettingsSchema = z
     /**
      * Per-customer items (a customer's metrics and the segment-member rows that page customers by CLV)
      * expire sooner: they are most of the storage (docs/storage.md). At most `retentionDays`.
+     * @default the smaller of 35 and retentionDays
      */
-    detailRetentionDays: z.number().int().min(1).max(3650).default(35),
+    detailRetentionDays: z.number().int().min(1).max(3650).optional(),
     /** Churn is measured over two consecutive windows of this many months (shortened for short histories). */
     churnWindowMonths: z.number().int().min(1).max(24).default(12),
     /** Cap of the expected lifespan, in years. */
@@ -65,10 +66,11 @@ export const jobSettingsSchema = z
     duckdbMemoryMb: z.number().int().min(128).default(1024),
   })
   .strict()
-  .refine((s) => s.detailRetentionDays <= s.retentionDays, {
+  .refine((s) => s.detailRetentionDays === undefined || s.detailRetentionDays <= s.retentionDays, {
     path: ['detailRetentionDays'],
-    message: 'must not exceed retentionDays (a run would outlive its own record)',
-  });
+    message: 'must not exceed retentionDays (customer detail would outlive its run record)',
+  })
+  .transform((s) => ({ ...s, detailRetentionDays: s.detailRetentionDays ?? Math.min(35, s.retentionDays) }));
 export type JobSettings = z.infer<typeof jobSettingsSchema>;
 
 /** Where the job reads and writes: from the environment in Lambda, from bin/local.ts locally. */

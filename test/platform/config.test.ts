@@ -53,6 +53,16 @@ describe('job configuration', () => {
     ).toThrow(/CLV_SETTINGS is not valid JSON/);
   });
 
+  it('keeps per-customer detail at most as long as the run record', () => {
+    // Assess
+    expect(parseJobSettings({}).detailRetentionDays).toBe(35);
+    expect(parseJobSettings({ retentionDays: 30 }).detailRetentionDays).toBe(30);
+    expect(parseJobSettings({ retentionDays: 90, detailRetentionDays: 60 }).detailRetentionDays).toBe(60);
+    expect(() => parseJobSettings({ retentionDays: 30, detailRetentionDays: 60 })).toThrow(
+      /detailRetentionDays: must not exceed retentionDays/,
+    );
+  });
+
   it('refuses segment dimensions that are not snake_case column names', () => {
     // Assess
     expect(() => parseJobSettings({ segmentDimensions: ['Country Code'] })).toThrow(/segmentDimensions\.0/);
