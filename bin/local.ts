@@ -14,7 +14,7 @@ import { type JobConfig, parseJobSettings } from '../lambdas/platform/config.js'
 import { jsonLogger, silentLogger } from '../lambdas/platform/logger.js';
 import { makeResultsStore } from '../lambdas/publish/results-store.js';
 import { writeSampleExport } from '../lambdas/sample/generate-exports.js';
-import { type LocalArgs, parseLocalArgs } from './local/args.js';
+import { type LocalArgs, parseLocalArgs, USAGE } from './local/args.js';
 import {
   ensureBucket,
   ensureResultsTable,
@@ -92,7 +92,7 @@ async function main(args: LocalArgs): Promise<void> {
         ]),
       ),
     );
-    console.log(`\n${formatRunSummary(record, segments)}\n`);
+    console.log(`\n${formatRunSummary(record, segments, BUCKET)}\n`);
     if (args.json) {
       await writeFile(args.json, `${JSON.stringify({ ...record, segments }, null, 2)}\n`);
       console.log(`Run record written to ${args.json}`);
@@ -112,7 +112,9 @@ async function uploadUserExports(
   const dir = resolve(args.exports as string);
   const dates = await exportDateFolders(dir);
   const marker = (date: string) =>
-    s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${prefix}${date}/_SUCCESS`, Body: '' }));
+    s3.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: `${prefix}${date}/_SUCCESS`, Body: new Uint8Array(0) }),
+    );
   if (dates.length === 0) {
     const date = args.exportDate ?? args.asOf ?? new Date().toISOString().slice(0, 10);
     await uploadFolder(s3, BUCKET, dir, `${prefix}${date}/`);
@@ -126,9 +128,18 @@ async function uploadUserExports(
   return args.exportDate;
 }
 
-Promise.resolve()
-  .then(() => main(parseLocalArgs(process.argv.slice(2))))
-  .catch((error: unknown) => {
-    console.error(error instanceof Error ? `${error.name}: ${error.message}` : error);
-    process.exitCode = 1;
-  });
+const argv = process.argv.slice(2);
+if (argv.includes('--help') || argv.includes('-h')) {
+  console.log(USAGE);
+} else {
+  runLocal(argv);
+}
+
+function runLocal(args: readonly string[]): void {
+  Promise.resolve()
+    .then(() => main(parseLocalArgs(args)))
+    .catch((error: unknown) => {
+      console.error(error instanceof Error ? `${error.name}: ${error.message}` : error);
+      process.exitCode = 1;
+    });
+}

@@ -39,14 +39,12 @@ export function parseLocalArgs(argv: readonly string[]): LocalArgs {
         settings: { type: 'string' },
         reset: { type: 'boolean', default: false },
         quiet: { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
       },
       strict: true,
     }));
   } catch (error) {
     throw new Error(`${(error as Error).message}\n${USAGE}`);
   }
-  if (values.help) throw new Error(USAGE);
   const parsed = localArgsSchema.safeParse({
     exports: values.exports,
     asOf: values['as-of'],

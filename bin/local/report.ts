@@ -19,6 +19,7 @@ function table(rows: string[][]): string {
 export function formatRunSummary(
   record: RunRecord,
   segments: Readonly<Record<string, readonly SegmentMetrics[]>>,
+  bucket: string,
   topN = 5,
 ): string {
   const lines: string[] = [];
@@ -32,7 +33,8 @@ export function formatRunSummary(
   );
   const reasons = Object.entries(record.rejects.byReason).sort((a, b) => b[1] - a[1]);
   if (reasons.length > 0) lines.push(`Rejects by reason: ${reasons.map(([r, n]) => `${r} ${n}`).join(', ')}`);
-  if (record.rejects.objectKey) lines.push(`Rejects file: s3://<bucket>/${record.rejects.objectKey}`);
+  if (record.rejects.objectKey)
+    lines.push(`Rejects file: s3://${bucket}/${record.rejects.objectKey} (local s3rver)`);
   if (record.failure) lines.push(`FAILED at ${record.failure.stage}: ${record.failure.message}`);
   const b = record.business;
   if (b) {

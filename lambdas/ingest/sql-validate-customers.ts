@@ -1,7 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { DatasetMapping } from '../platform/config.js';
 import { dateReasonSql, dateSql } from './date-sql.js';
-import { applyChecks, keepFirst } from './sql-checks.js';
+import { applyChecks, type FieldCheck, keepFirst } from './sql-checks.js';
 
 /** Validates `stg_customers` into `customers_ok` (acquired_at DATE); the first row of a customer wins. */
 export async function validateCustomers(
@@ -12,7 +12,7 @@ export async function validateCustomers(
   const input = `SELECT * EXCLUDE (acquired_at), acquired_at AS acquired_at_raw,
       ${dateSql('acquired_at', mapping.dateFormat)} AS acquired_at
     FROM stg_customers`;
-  await applyChecks(conn, 'customers_chk', input, [
+  const checks: FieldCheck[] = [
     {
       field: 'customer_id',
       reason: `CASE WHEN customer_id IS NULL THEN 'missing_value' END`,
@@ -23,8 +23,7 @@ export async function validateCustomers(
       reason: dateReasonSql('acquired_at_raw', 'acquired_at', exportDate),
       value: 'acquired_at_raw',
     },
-  ]);
-  await keepFirst(conn, 'customers_chk', 'customers_valid', 'customer_id', 'duplicate_customer_id');
-  await conn.run(`CREATE TEMP TABLE customers_ok AS SELECT * EXCLUDE (acquired_at_raw) FROM customers_valid`);
-  await conn.run('DROP TABLE customers_valid; DROP TABLE customers_chk');
+  ];
+  await applyChecks(conn, 'customers_chk', input, checks, ['acquired_at_raw']);
+  await keepFirst(conn, 'customers_chk', 'customers_ok', 'customer_id', 'duplicate_customer_id');
 }

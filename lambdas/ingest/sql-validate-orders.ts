@@ -2,7 +2,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { DatasetMapping } from '../platform/config.js';
 import { dateReasonSql, dateSql } from './date-sql.js';
 import { moneyReasonSql, moneySql } from './money.js';
-import { applyChecks, keepFirst } from './sql-checks.js';
+import { applyChecks, type FieldCheck, keepFirst } from './sql-checks.js';
 
 /** Order statuses of the contract; empty means completed. */
 export const ORDER_STATUSES = ['completed', 'refunded', 'cancelled'] as const;
@@ -18,14 +18,15 @@ export async function validateOrders(
   exportDate: string,
 ): Promise<void> {
   const statuses = ORDER_STATUSES.map((s) => `'${s}'`).join(', ');
-  const input = `SELECT file_idx, row, order_id, customer_id, currency, channel,
-      order_date AS order_date_raw, ${dateSql('order_date', mapping.dateFormat)} AS order_date,
-      revenue AS revenue_raw, ${moneySql('revenue', mapping)} AS revenue,
-      cost AS cost_raw, ${moneySql('cost', mapping)} AS cost,
-      refund_amount AS refund_raw, ${moneySql('refund_amount', mapping)} AS refund_amount,
-      status AS status_raw, coalesce(lower(status), 'completed') AS status
+  const input = `SELECT file_idx, row, order_id, customer_id,
+      ${dateSql('order_date', mapping.dateFormat)} AS order_date,
+      ${moneySql('revenue', mapping)} AS revenue, ${moneySql('cost', mapping)} AS cost,
+      currency, coalesce(lower(status), 'completed') AS status,
+      ${moneySql('refund_amount', mapping)} AS refund_amount, channel,
+      order_date AS order_date_raw, revenue AS revenue_raw, cost AS cost_raw,
+      refund_amount AS refund_raw, status AS status_raw
     FROM stg_orders`;
-  await applyChecks(conn, 'orders_chk', input, [
+  const checks: FieldCheck[] = [
     { field: 'order_id', reason: `CASE WHEN order_id IS NULL THEN 'missing_value' END`, value: 'order_id' },
     {
       field: 'customer_id',
@@ -50,10 +51,13 @@ export async function validateOrders(
         CASE WHEN isfinite(revenue) AND revenue >= 0 AND refund_amount > revenue THEN 'refund_exceeds_revenue' END)`,
       value: 'refund_raw',
     },
+  ];
+  await applyChecks(conn, 'orders_chk', input, checks, [
+    'order_date_raw',
+    'revenue_raw',
+    'cost_raw',
+    'refund_raw',
+    'status_raw',
   ]);
-  await keepFirst(conn, 'orders_chk', 'orders_valid', 'order_id', 'duplicate_order_id');
-  await conn.run(`CREATE TEMP TABLE orders_ok AS
-    SELECT file_idx, row, order_id, customer_id, order_date, revenue, cost, currency, status, refund_amount, channel
-    FROM orders_valid`);
-  await conn.run('DROP TABLE orders_valid; DROP TABLE orders_chk');
+  await keepFirst(conn, 'orders_chk', 'orders_ok', 'order_id', 'duplicate_order_id');
 }

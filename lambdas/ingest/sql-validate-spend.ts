@@ -38,6 +38,6 @@ export async function validateSpend(
   ]);
   await conn.run(`CREATE TEMP TABLE spend_ok AS
     SELECT file_idx, row, channel, coalesce(strftime(day, '%Y-%m'), month_ok) AS month, amount
-    FROM spend_chk WHERE len(__errs) = 0`);
+    FROM spend_chk WHERE __errs IS NULL`);
   await conn.run('DROP TABLE spend_chk');
 }

@@ -44,7 +44,7 @@ async function putExport(date: string, files: Record<string, string>, complete =
   }
   if (complete) {
     await aws.s3.send(
-      new PutObjectCommand({ Bucket: aws.bucket, Key: `exports/${date}/_SUCCESS`, Body: '' }),
+      new PutObjectCommand({ Bucket: aws.bucket, Key: `exports/${date}/_SUCCESS`, Body: new Uint8Array(0) }),
     );
   }
 }
