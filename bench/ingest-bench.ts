@@ -97,6 +97,8 @@ async function main(): Promise<void> {
       `customers ${summaries.rows.length.toLocaleString()} (baseline ${baselineCustomers.toLocaleString()}), ` +
       `segments ${Object.values(metrics.segments).reduce((n, s) => n + s.length, 0)}`,
   );
+  // Peak memory of the whole process (DuckDB + summaries + model), to size the function's memory.
+  console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
   await rm(workDir, { recursive: true, force: true });
 }
 

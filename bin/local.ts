@@ -25,7 +25,8 @@ import {
 import { formatRunSummary } from './local/report.js';
 import { LOCAL_CREDENTIALS, startLocalServers } from './local/servers.js';
 
-const LOCAL_DIR = resolve('.local');
+/** Where the embedded servers keep their data; CLV_LOCAL_DIR moves it (the tests use a temp folder). */
+const LOCAL_DIR = resolve(process.env.CLV_LOCAL_DIR ?? '.local');
 const BUCKET = 'clv-exports-local';
 const TABLE = 'clv-results-local';
 /** The sample export's date is fixed so that every fresh clone prints the same numbers. */

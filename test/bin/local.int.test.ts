@@ -1,0 +1,75 @@
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'clv-local-'));
+});
+afterAll(async () => rm(dir, { recursive: true, force: true }));
+
+/** Runs `npm start -- <args>` the way the README does (tsx bin/local.ts), with its data in a temp folder. */
+async function npmStart(args: string[]): Promise<{ stdout: string; code: number }> {
+  try {
+    const { stdout } = await run('node_modules/.bin/tsx', ['bin/local.ts', ...args], {
+      env: { ...process.env, CLV_LOCAL_DIR: join(dir, 'state') },
+      timeout: 110_000,
+    });
+    return { stdout, code: 0 };
+  } catch (error) {
+    const failed = error as { stdout?: string; stderr?: string; code?: number };
+    return { stdout: `${failed.stdout ?? ''}${failed.stderr ?? ''}`, code: failed.code ?? 1 };
+  }
+}
+
+describe('npm start on a user folder laid out like the bucket', () => {
+  it('runs the newest date, writes the run record to --json and prints the summary', async () => {
+    // Prepare: two export dates; the newer one has a customer more.
+    const exportsDir = join(dir, 'exports');
+    const orders = (rows: string[]): string =>
+      ['order_id,customer_id,order_date,revenue', ...rows].join('\n');
+    await mkdir(join(exportsDir, '2026-05-31', 'orders'), { recursive: true });
+    await mkdir(join(exportsDir, '2026-06-30', 'orders'), { recursive: true });
+    await writeFile(
+      join(exportsDir, '2026-05-31', 'orders', 'o.csv'),
+      orders(['1,a,2026-01-02,10', '2,b,2026-02-02,5']),
+    );
+    await writeFile(
+      join(exportsDir, '2026-06-30', 'orders', 'o.csv'),
+      orders(['1,a,2026-01-02,10', '2,b,2026-02-02,5', '3,c,2026-06-01,7.5']),
+    );
+    const json = join(dir, 'run.json');
+    // Act
+    const { stdout, code } = await npmStart(['--exports', exportsDir, '--json', json, '--quiet']);
+    // Assess
+    expect(code, stdout).toBe(0);
+    const record = JSON.parse(await readFile(json, 'utf8'));
+    expect(record).toMatchObject({
+      status: 'published',
+      exportDate: '2026-06-30',
+      asOf: '2026-06-30',
+      customers: 3,
+    });
+    expect(record.business.netRevenue).toBeCloseTo(22.5, 9);
+    expect(record.inputs).toHaveLength(1);
+    expect(record.segments.acquisition_channel).toHaveLength(1);
+    expect(stdout).toContain('Whole business: 3 customers, net revenue 22.50');
+  });
+
+  it('exits non-zero with the reason when the folder has no orders', async () => {
+    // Prepare
+    const empty = join(dir, 'empty');
+    await mkdir(join(empty, 'customers'), { recursive: true });
+    await writeFile(join(empty, 'customers', 'c.csv'), 'customer_id\nx\n');
+    // Act
+    const { stdout, code } = await npmStart(['--exports', empty, '--export-date', '2026-06-30', '--quiet']);
+    // Assess
+    expect(code).not.toBe(0);
+    expect(stdout).toContain('FAILED at locate: Export 2026-06-30 has no files under orders/');
+  });
+});
