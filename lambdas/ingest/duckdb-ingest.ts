@@ -11,7 +11,7 @@ import { sqlDate } from './sql-text.js';
 import { validateCustomers } from './sql-validate-customers.js';
 import { validateOrders } from './sql-validate-orders.js';
 import { validateSpend } from './sql-validate-spend.js';
-import { stageDatasetFile } from './stage-dataset.js';
+import { createDatasetView, dropStaging, stageDatasetFile } from './stage-dataset.js';
 import {
   DATASETS,
   type Dataset,
@@ -47,14 +47,7 @@ export interface ExportIngest {
 const STAGING_DDL = `
   CREATE TEMP TABLE files (file_idx INTEGER, name VARCHAR);
   CREATE TEMP TABLE rejects (file_idx INTEGER, row BIGINT, seq INTEGER, field VARCHAR, reason VARCHAR,
-    message VARCHAR, value VARCHAR);
-  CREATE TEMP TABLE stg_orders (file_idx INTEGER, row BIGINT, order_id VARCHAR, customer_id VARCHAR,
-    order_date VARCHAR, revenue VARCHAR, cost VARCHAR, currency VARCHAR, status VARCHAR,
-    refund_amount VARCHAR, channel VARCHAR);
-  CREATE TEMP TABLE stg_customers (file_idx INTEGER, row BIGINT, customer_id VARCHAR, acquired_at VARCHAR,
-    acquisition_channel VARCHAR);
-  CREATE TEMP TABLE stg_marketing_spend (file_idx INTEGER, row BIGINT, date VARCHAR, month VARCHAR,
-    channel VARCHAR, amount VARCHAR);`;
+    message VARCHAR, value VARCHAR);`;
 
 /** Opens an in-memory DuckDB configured for Lambda: dirs under workDir, no extension downloads, UTC. */
 async function openDuckDb(options: IngestOptions): Promise<{ db: DuckDBInstance; conn: DuckDBConnection }> {
@@ -111,15 +104,18 @@ export async function openIngest(options: IngestOptions): Promise<ExportIngest> 
         customers: { files: 0, rows: 0 },
         marketing_spend: { files: 0, rows: 0 },
       };
+      const views: Record<Dataset, string[]> = { orders: [], customers: [], marketing_spend: [] };
       for (const [i, file] of files.entries()) {
-        const rows = await stageDatasetFile(conn, file, i + 1, options.mapping[file.dataset]);
+        const staged = await stageDatasetFile(conn, file, i + 1, options.mapping[file.dataset]);
         read[file.dataset].files += 1;
-        read[file.dataset].rows += rows;
+        read[file.dataset].rows += staged.rowsRead;
+        if (staged.view !== null) views[file.dataset].push(staged.view);
       }
+      for (const dataset of DATASETS) await createDatasetView(conn, dataset, views[dataset]);
       await validateOrders(conn, options.mapping.orders, options.exportDate);
       await validateCustomers(conn, options.mapping.customers, options.exportDate);
       await validateSpend(conn, options.mapping.marketing_spend, options.exportDate);
-      await conn.run('DROP TABLE stg_orders; DROP TABLE stg_customers; DROP TABLE stg_marketing_spend');
+      await dropStaging(conn);
       const columns = await conn.runAndReadAll(
         `SELECT column_name FROM duckdb_columns() WHERE table_name = 'customers_ok' AND starts_with(column_name, '${ATTRIBUTE_PREFIX}') ORDER BY column_index`,
       );

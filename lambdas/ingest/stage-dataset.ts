@@ -1,22 +1,30 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { DatasetMapping } from '../platform/config.js';
-import { resolveColumns } from './contract.js';
+import { CONTRACT_FIELDS, resolveColumns } from './contract.js';
 import { ATTRIBUTE_PREFIX } from './customer-summary-sql.js';
 import { stageFile } from './file-readers.js';
 import { sqlClean, sqlIdent, sqlString } from './sql-text.js';
-import type { LocalExportFile } from './types.js';
+import type { Dataset, LocalExportFile } from './types.js';
+
+/** One file read for staging. */
+export interface StagedDatasetFile {
+  /** Data rows read, including rows rejected as malformed. */
+  readonly rowsRead: number;
+  /** View of the file's rows on the contract, or null when the file misses a required column. */
+  readonly view: string | null;
+}
 
 /**
- * Reads one file, maps its columns onto the contract and appends its rows (trimmed text, empty → NULL)
- * to `stg_<dataset>`. A file without a required column adds one row-0 `missing_column` reject per
- * missing field instead, and all its rows count as rejected. Returns the data rows read.
+ * Reads one file and maps its columns onto the contract as the view `stg_<fileIdx>` (trimmed text,
+ * empty → NULL). A file without a required column adds one row-0 `missing_column` reject per missing
+ * field instead, and all its rows count as rejected.
  */
 export async function stageDatasetFile(
   conn: DuckDBConnection,
   file: LocalExportFile,
   fileIdx: number,
   mapping: DatasetMapping,
-): Promise<number> {
+): Promise<StagedDatasetFile> {
   await conn.run(`INSERT INTO files VALUES (${fileIdx}, ${sqlString(file.name)})`);
   const staged = await stageFile(conn, file, fileIdx);
   const resolved = resolveColumns(file.dataset, staged.columns, mapping);
@@ -27,32 +35,40 @@ export async function stageDatasetFile(
       await conn.run(`INSERT INTO rejects VALUES (${fileIdx}, 0, ${seq}, ${sqlString(field)}, 'missing_column',
         ${sqlString(message)}, NULL)`);
     }
-  } else {
-    const targets = ['file_idx', 'row'];
-    const values = [String(fileIdx), '__clv_row'];
-    for (const [field, column] of resolved.fields) {
-      targets.push(sqlIdent(field));
-      values.push(sqlClean(sqlIdent(column)));
-    }
-    if (file.dataset === 'customers') {
-      for (const [name, column] of resolved.extra) {
-        const target = sqlIdent(`${ATTRIBUTE_PREFIX}${name}`);
-        await conn.run(`ALTER TABLE stg_customers ADD COLUMN IF NOT EXISTS ${target} VARCHAR`);
-        targets.push(target);
-        values.push(sqlClean(sqlIdent(column)));
-      }
-    }
-    await conn.run(`INSERT INTO stg_${file.dataset} (${targets.join(', ')})
-      SELECT ${values.join(', ')} FROM ${staged.source}`);
+    return { rowsRead: staged.rowsRead, view: null };
   }
-  await dropFileObjects(conn, fileIdx);
-  return staged.rowsRead;
+  const values = [`${fileIdx} AS file_idx`, '__clv_row AS row'];
+  for (const [field, column] of resolved.fields) {
+    values.push(`${sqlClean(sqlIdent(column))} AS ${sqlIdent(field)}`);
+  }
+  if (file.dataset === 'customers') {
+    for (const [name, column] of resolved.extra) {
+      values.push(`${sqlClean(sqlIdent(column))} AS ${sqlIdent(`${ATTRIBUTE_PREFIX}${name}`)}`);
+    }
+  }
+  const view = `stg_${fileIdx}`;
+  await conn.run(`CREATE TEMP VIEW ${view} AS SELECT ${values.join(', ')} FROM ${staged.source}`);
+  return { rowsRead: staged.rowsRead, view };
 }
 
-/** Drops the per-file views and tables (`raw_<n>`, `raw_<n>_*`) once their rows are staged. */
-async function dropFileObjects(conn: DuckDBConnection, fileIdx: number): Promise<void> {
-  const prefix = `raw_${fileIdx}`;
-  const match = (col: string): string => `(${col} = '${prefix}' OR starts_with(${col}, '${prefix}_'))`;
+/**
+ * Creates the view `stg_<dataset>` over the files' views: every contract field (NULL where a file
+ * lacks it) and every attribute column. A view, not a table: the validation reads each row once.
+ */
+export async function createDatasetView(
+  conn: DuckDBConnection,
+  dataset: Dataset,
+  fileViews: readonly string[],
+): Promise<void> {
+  const fields = CONTRACT_FIELDS[dataset].map((f) => `NULL::VARCHAR AS ${sqlIdent(f)}`).join(', ');
+  const files = fileViews.map((v) => `\n    UNION ALL BY NAME SELECT * FROM ${v}`).join('');
+  await conn.run(`CREATE TEMP VIEW stg_${dataset} AS
+    SELECT NULL::INTEGER AS file_idx, NULL::BIGINT AS row, ${fields} WHERE false${files}`);
+}
+
+/** Drops the staging views and tables (`stg_*`, `raw_*`) once the validated tables exist. */
+export async function dropStaging(conn: DuckDBConnection): Promise<void> {
+  const match = (col: string): string => `(starts_with(${col}, 'stg_') OR starts_with(${col}, 'raw_'))`;
   const views = await conn.runAndReadAll(
     `SELECT view_name FROM duckdb_views() WHERE NOT internal AND ${match('view_name')}`,
   );
