@@ -10,11 +10,6 @@ export class NightlyJobError extends Error {
   }
 }
 
-/** No export date has a `_SUCCESS` marker (or the requested one has none): nothing to do yet. */
-export class NoCompleteExportError extends NightlyJobError {
-  override readonly name = 'NoCompleteExportError';
-}
-
 /** The export has no usable orders. */
 export class NoOrdersError extends NightlyJobError {
   override readonly name = 'NoOrdersError';

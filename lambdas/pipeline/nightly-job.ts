@@ -11,7 +11,7 @@ import type { JobConfig } from '../platform/config.js';
 import type { Logger } from '../platform/logger.js';
 import type { ResultsStore } from '../publish/results-store.js';
 import type { RunRecord } from '../publish/types.js';
-import { NightlyJobError, NoCompleteExportError, NoOrdersError, RejectThresholdError } from './errors.js';
+import { NightlyJobError, NoOrdersError, RejectThresholdError } from './errors.js';
 import { fetchExportFiles } from './fetch-export.js';
 import { makeRunId } from './run-id.js';
 import {
@@ -74,12 +74,8 @@ export async function runNightlyJob(
   };
 
   const dates = await timed('locate', () => deps.source.listCompleteDates());
-  let exportDate: string;
-  try {
-    exportDate = newestCompleteDate(dates, request.exportDate);
-  } catch (cause) {
-    throw new NoCompleteExportError('locate', (cause as Error).message, { cause });
-  }
+  // Throws NoCompleteExportError (ingest/export-source): nothing is recorded, there is no run yet.
+  const exportDate = newestCompleteDate(dates, request.exportDate);
   const asOf = request.asOf ?? exportDate;
   const runId = makeRunId(exportDate, startedAt);
   let record = emptyRunRecord({ runId, exportDate, asOf, startedAt, settings });

@@ -2,7 +2,6 @@ import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nightlyJobDeps } from '../../lambdas/handlers/job-deps.js';
 import { makeNightlyHandler } from '../../lambdas/handlers/nightly-handler.js';
@@ -11,7 +10,7 @@ import { type JobConfig, parseJobSettings } from '../../lambdas/platform/config.
 import { silentLogger } from '../../lambdas/platform/logger.js';
 import { makeResultsStore } from '../../lambdas/publish/results-store.js';
 import { writeSampleExport } from '../../lambdas/sample/generate-exports.js';
-import { type LocalAws, startLocalAws } from '../support/local-aws.js';
+import { type LocalAws, scanAll, startLocalAws } from '../support/local-aws.js';
 
 let aws: LocalAws;
 let config: JobConfig;
@@ -54,16 +53,7 @@ async function objectText(key: string): Promise<string> {
   return (await res.Body?.transformToString()) ?? '';
 }
 
-async function allItems(): Promise<Array<Record<string, unknown>>> {
-  const items: Array<Record<string, unknown>> = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await aws.ddb.send(new ScanCommand({ TableName: aws.table, ExclusiveStartKey: start }));
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return items;
-}
+const allItems = (): Promise<Array<Record<string, unknown>>> => scanAll(aws);
 
 // A hand-sized export: 4 customers, 9 order rows of which 2 break the contract.
 const SMALL_ORDERS = [

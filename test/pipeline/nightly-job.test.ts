@@ -5,8 +5,12 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { makeNightlyHandler } from '../../lambdas/handlers/nightly-handler.js';
 import { openIngest } from '../../lambdas/ingest/duckdb-ingest.js';
-import { ExportDownloadError, type ExportSource } from '../../lambdas/ingest/export-source.js';
-import { NoCompleteExportError, NoOrdersError } from '../../lambdas/pipeline/errors.js';
+import {
+  ExportDownloadError,
+  type ExportSource,
+  NoCompleteExportError,
+} from '../../lambdas/ingest/export-source.js';
+import { NoOrdersError } from '../../lambdas/pipeline/errors.js';
 import type { NightlyJobDeps } from '../../lambdas/pipeline/nightly-job.js';
 import { ConfigError, type JobConfig, parseJobSettings } from '../../lambdas/platform/config.js';
 import { silentLogger } from '../../lambdas/platform/logger.js';

@@ -1,4 +1,3 @@
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CustomerMetrics } from '../../lambdas/model/types.js';
 import {
@@ -7,7 +6,7 @@ import {
   type ResultsStore,
   StaleRunError,
 } from '../../lambdas/publish/results-store.js';
-import { type LocalAws, startLocalAws } from '../support/local-aws.js';
+import { type LocalAws, scanAll, startLocalAws } from '../support/local-aws.js';
 import { customers, runRecord, segment, segmentsOf } from './fixture.js';
 
 const DIMENSIONS = ['acquisition_channel', 'country'];
@@ -41,16 +40,7 @@ async function publish(
   return store.publishRun({ ...record, finishedAt: `${exportDate}T02:10:00.000Z` }, EXPIRES);
 }
 
-async function scanAll(): Promise<Array<Record<string, unknown>>> {
-  const items: Array<Record<string, unknown>> = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const out = await aws.ddb.send(new ScanCommand({ TableName: aws.table, ExclusiveStartKey: startKey }));
-    items.push(...(out.Items ?? []));
-    startKey = out.LastEvaluatedKey;
-  } while (startKey);
-  return items;
-}
+const scanAllItems = (): Promise<Array<Record<string, unknown>>> => scanAll(aws);
 
 async function readSegment(runId: string, dimension: string, value: string): Promise<MemberResult[]> {
   const all: MemberResult[] = [];
@@ -138,7 +128,7 @@ describe('results store on dynalite', () => {
     // Assess
     expect(result).toEqual({ removedRuns: [RUN_A] });
     expect((await store.currentRun())?.runId).toBe(RUN_B);
-    const items = await scanAll();
+    const items = await scanAllItems();
     const stale = items.filter((i) => JSON.stringify(i).includes(RUN_A));
     expect(stale).toEqual([]);
     expect(items.filter((i) => i.type === 'customer')).toHaveLength(250);
@@ -156,7 +146,7 @@ describe('results store on dynalite', () => {
     await expect(stale).rejects.toThrow(StaleRunError);
     expect((await store.currentRun())?.runId).toBe(RUN_C);
     expect(await store.getRun(RUN_OLD)).toMatchObject({ status: 'failed', failure: { stage: 'publish' } });
-    const leftovers = (await scanAll()).filter(
+    const leftovers = (await scanAllItems()).filter(
       (i) => i.runId === RUN_OLD && i.type !== 'run' && i.type !== 'run-index',
     );
     expect(leftovers).toEqual([]);
@@ -183,7 +173,7 @@ describe('results store on dynalite', () => {
   });
 
   it('keeps every run-scoped item expiring and the pointer forever', async () => {
-    const items = await scanAll();
+    const items = await scanAllItems();
     const pointer = items.filter((i) => i.PK === 'POINTER');
     expect(pointer).toHaveLength(1);
     expect(pointer[0]?.expiresAt).toBeUndefined();

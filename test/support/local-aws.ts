@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { ensureBucket, ensureResultsTable } from '../../bin/local/provision.js';
 import { LOCAL_CREDENTIALS, startLocalServers } from '../../bin/local/servers.js';
 import { type AwsClients, awsClients } from '../../lambdas/platform/aws-clients.js';
@@ -36,4 +37,16 @@ export async function startLocalAws(bucket = 'test-exports', table = 'test-resul
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Every item of the table (Scan, all pages): for tests that prove nothing stale is left behind. */
+export async function scanAll(aws: LocalAws): Promise<Array<Record<string, unknown>>> {
+  const items: Array<Record<string, unknown>> = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const out = await aws.ddb.send(new ScanCommand({ TableName: aws.table, ExclusiveStartKey: startKey }));
+    items.push(...(out.Items ?? []));
+    startKey = out.LastEvaluatedKey;
+  } while (startKey);
+  return items;
 }
