@@ -81,6 +81,8 @@ export async function runNightlyJob(
   let record = emptyRunRecord({ runId, exportDate, asOf, startedAt, settings });
   deps.log.info('run started', { runId, exportDate, asOf });
   const scratch = join(deps.workDir, runId);
+  // A warm Lambda keeps /tmp: an invocation that timed out left its downloads and spill files behind.
+  await rm(deps.workDir, { recursive: true, force: true });
 
   try {
     const listed = await timed('locate', () => deps.source.listFiles(exportDate));

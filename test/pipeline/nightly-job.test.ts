@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
@@ -90,6 +90,19 @@ describe('the nightly job when something goes wrong', () => {
       /s3:\/\/b\/exports\/2026-11-24\/orders\/a.csv: AccessDenied/,
     );
     expect(existsSync(join(workDir, store.records[0]?.runId ?? 'none'))).toBe(false);
+  });
+
+  it('clears what an earlier, interrupted invocation left in the work directory', async () => {
+    // Prepare
+    const store = recordingStore();
+    const leftover = join(workDir, '2026-11-23T020000000Z', 'files');
+    await mkdir(leftover, { recursive: true });
+    await writeFile(join(leftover, 'big.csv'), 'x');
+    const source = fakeSource({ 'exports/2026-11-24/orders/a.csv': ORDERS }, ['2026-11-24']);
+    // Act
+    await makeNightlyHandler(config, deps(source, store))({});
+    // Assess
+    expect(existsSync(join(workDir, '2026-11-23T020000000Z'))).toBe(false);
   });
 
   it('does nothing when no export date is complete', async () => {
