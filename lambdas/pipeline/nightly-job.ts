@@ -6,7 +6,7 @@ import { newestCompleteDate } from '../ingest/export-source.js';
 import type { IngestReport, LocalExportFile, RejectedRow } from '../ingest/types.js';
 import { churnWindow } from '../model/churn.js';
 import { runMetrics } from '../model/run-metrics.js';
-import type { CustomerSummary, RunMetrics, SpendByChannelMonth } from '../model/types.js';
+import type { RunMetrics } from '../model/types.js';
 import type { JobConfig } from '../platform/config.js';
 import type { Logger } from '../platform/logger.js';
 import type { ResultsStore } from '../publish/results-store.js';
@@ -40,13 +40,7 @@ export interface NightlyJobRequest {
   readonly asOf?: string;
 }
 
-interface IngestOutcome {
-  readonly report: IngestReport;
-  readonly summaries: CustomerSummary[];
-  readonly spend: SpendByChannelMonth[];
-  /** Null when no order was accepted. */
-  readonly metrics: RunMetrics | null;
-}
+type Timed = <T>(stage: string, work: () => Promise<T>) => Promise<T>;
 
 /**
  * The nightly use case: locate → fetch → ingest → model → publish. Publishes the run atomically (all items
@@ -69,7 +63,8 @@ export async function runNightlyJob(
       const message = error instanceof Error ? error.message : String(error);
       throw new NightlyJobError(stage, `${stage} failed: ${message}`, { cause: error });
     } finally {
-      durations[stage] = Math.round(performance.now() - t0);
+      // A stage may be timed in several steps (locate: list dates, then files): they add up.
+      durations[stage] = (durations[stage] ?? 0) + Math.round(performance.now() - t0);
     }
   };
 
@@ -95,20 +90,27 @@ export async function runNightlyJob(
       inputs: files.map(({ dataset, name, bytes, sha256 }) => ({ dataset, name, bytes, sha256 })),
     };
 
-    const outcome = await ingestAndModel(config, deps, files, { exportDate, asOf, scratch, timed });
-    const rejectsKey =
-      outcome.report.rejects.length > 0 ? `${settings.runsPrefix}${runId}/rejects.csv` : null;
-    if (rejectsKey) await timed('rejects', () => deps.writeRejects(rejectsKey, outcome.report.rejects));
-    const rejects = rejectSummary(outcome.report, settings.rejectThreshold, rejectsKey);
-    record = { ...record, counts: outcome.report.datasets, rejects };
-    if (rejects.share > settings.rejectThreshold) {
-      throw new RejectThresholdError(
-        'validate',
-        `${rejects.total} of the export's rows were rejected (${(rejects.share * 100).toFixed(2)}%), above the ` +
-          `threshold of ${(settings.rejectThreshold * 100).toFixed(2)}%; nothing was published. See ${rejectsKey}.`,
-      );
-    }
-    const metrics = outcome.metrics;
+    // Rejects are written and the threshold checked as soon as the rows are loaded, before any summary.
+    const checkRejects = async (report: IngestReport): Promise<void> => {
+      const rejectsKey = report.rejects.length > 0 ? `${settings.runsPrefix}${runId}/rejects.csv` : null;
+      if (rejectsKey) await timed('rejects', () => deps.writeRejects(rejectsKey, report.rejects));
+      const rejects = rejectSummary(report, settings.rejectThreshold, rejectsKey);
+      record = { ...record, counts: report.datasets, rejects };
+      if (rejects.share > settings.rejectThreshold) {
+        throw new RejectThresholdError(
+          'validate',
+          `${rejects.total} of the export's rows were rejected (${(rejects.share * 100).toFixed(2)}%), above the ` +
+            `threshold of ${(settings.rejectThreshold * 100).toFixed(2)}%; nothing was published. See ${rejectsKey}.`,
+        );
+      }
+    };
+    const metrics = await ingestAndModel(config, deps, files, {
+      exportDate,
+      asOf,
+      scratch,
+      timed,
+      checkRejects,
+    });
     if (metrics === null || metrics.customers.length === 0) {
       throw new NoOrdersError('validate', `Export ${exportDate} has no valid orders on or before ${asOf}`);
     }
@@ -168,7 +170,10 @@ export async function runNightlyJob(
   }
 }
 
-/** Stages 2–3: DuckDB ingest of the local files, then the pure model. */
+/**
+ * Stages 2–3: DuckDB ingest of the local files (`checkRejects` sees the report before anything is
+ * summarised), then the pure model. Null when no order was accepted.
+ */
 async function ingestAndModel(
   config: JobConfig,
   deps: NightlyJobDeps,
@@ -177,9 +182,10 @@ async function ingestAndModel(
     exportDate: string;
     asOf: string;
     scratch: string;
-    timed: <T>(stage: string, work: () => Promise<T>) => Promise<T>;
+    timed: Timed;
+    checkRejects: (report: IngestReport) => Promise<void>;
   },
-): Promise<IngestOutcome> {
+): Promise<RunMetrics | null> {
   const { settings } = config;
   const ingest = await deps.openIngest({
     exportDate: ctx.exportDate,
@@ -188,16 +194,15 @@ async function ingestAndModel(
     memoryLimitMb: settings.duckdbMemoryMb,
   });
   try {
-    const report = await ctx.timed('ingest', () => ingest.load(files));
+    await ctx.checkRejects(await ctx.timed('ingest', () => ingest.load(files)));
     const range = await ingest.orderDateRange();
-    if (!range) return { report, summaries: [], spend: [], metrics: null };
+    if (!range) return null;
     const window = churnWindow(range.first, ctx.asOf, settings.churnWindowMonths);
     const { summaries, spend } = await ctx.timed('summarise', async () => ({
       summaries: await ingest.customerSummaries(window),
       spend: await ingest.spendByChannelMonth(),
     }));
-    const metrics = await ctx.timed('model', async () => runMetrics(summaries, spend, window, settings));
-    return { report, summaries, spend, metrics };
+    return await ctx.timed('model', async () => runMetrics(summaries, spend, window, settings));
   } finally {
     await ingest.close();
   }
