@@ -105,6 +105,18 @@ async function numberRows(conn: DuckDBConnection, table: string, rejectedRows: s
   return `${table}_src`;
 }
 
+/** Copies the rows DuckDB's reader rejected (`store_rejects`, one reject per record) into `rejects`. */
+async function insertReaderRejects(
+  conn: DuckDBConnection,
+  fileIdx: number,
+  rejectsTable: string,
+  sql: { row: string; reason: string; message: string },
+): Promise<void> {
+  await conn.run(`INSERT INTO rejects SELECT ${fileIdx}, ${sql.row}, 0, NULL, ${sqlString(sql.reason)},
+      ${sql.message}, left(trim(csv_line, chr(10) || chr(13)), 200)
+    FROM (SELECT DISTINCT ON (line) * FROM ${rejectsTable} ORDER BY line, column_idx)`);
+}
+
 async function stageCsv(
   conn: DuckDBConnection,
   file: LocalExportFile,
@@ -122,9 +134,11 @@ async function stageCsv(
       header=true, ${dialect(gzip)}, columns={${spec}}, store_rejects=true,
       rejects_table='${table}_rej', rejects_scan='${table}_scan')`);
   // `line` counts records (a quoted multi-line value is one) with the header as line 1.
-  await conn.run(`INSERT INTO rejects SELECT ${fileIdx}, line - 1, 0, NULL, 'malformed_row',
-      'CSV ' || lower(error_type) || ': ' || error_message, left(trim(csv_line, chr(10) || chr(13)), 200)
-    FROM (SELECT DISTINCT ON (line) * FROM ${table}_rej ORDER BY line, column_idx)`);
+  await insertReaderRejects(conn, fileIdx, `${table}_rej`, {
+    row: 'line - 1',
+    reason: 'malformed_row',
+    message: `'CSV ' || lower(error_type) || ': ' || error_message`,
+  });
   const source = await numberRows(conn, table, `SELECT line - 1 AS r FROM ${table}_rej`);
   const rowsRead = await count(
     conn,
@@ -144,9 +158,11 @@ async function stageJsonLines(
       header=false, delim='${NO_DELIMITER}', quote='', escape='', auto_detect=false,
       compression=${gzip ? "'gzip'" : "'none'"}, columns={'line': 'VARCHAR'}, store_rejects=true,
       rejects_table='${table}_rej', rejects_scan='${table}_scan')`);
-  await conn.run(`INSERT INTO rejects SELECT ${fileIdx}, line, 0, NULL, 'malformed_json',
-      'Line is not one JSON object: ' || error_message, left(trim(csv_line, chr(10) || chr(13)), 200)
-    FROM (SELECT DISTINCT ON (line) * FROM ${table}_rej ORDER BY line, column_idx)`);
+  await insertReaderRejects(conn, fileIdx, `${table}_rej`, {
+    row: 'line',
+    reason: 'malformed_json',
+    message: `'Line is not one JSON object: ' || error_message`,
+  });
   const numbered = await numberRows(conn, `${table}_lines`, `SELECT line AS r FROM ${table}_rej`);
   // Blank lines are not rows (a trailing newline is normal) but keep their line numbers.
   await conn.run(`CREATE TEMP TABLE ${table}_json AS
