@@ -180,7 +180,9 @@ describe('nightly job against S3 (s3rver) and DynamoDB (dynalite)', () => {
     expect(failed?.rejects.total).toBe(3);
     // The threshold is checked right after loading: no summary or model work was spent on the run.
     expect(Object.keys(failed?.stageDurationsMs ?? {})).not.toContain('summarise');
-    expect(Object.keys(failed?.stageDurationsMs ?? {})).toEqual(expect.arrayContaining(['ingest', 'rejects']));
+    expect(Object.keys(failed?.stageDurationsMs ?? {})).toEqual(
+      expect.arrayContaining(['ingest', 'rejects']),
+    );
     // Only the failed run's record (and its run-index entry) was added.
     expect((await allItems()).length - itemsBefore).toBeLessThanOrEqual(2);
   });
