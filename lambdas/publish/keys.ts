@@ -137,3 +137,29 @@ export function sortableAmount(value: number): string {
 export function amountFromSortable(encoded: string): number {
   return Number(BigInt(encoded) - OFFSET) / 100;
 }
+
+/**
+ * Global secondary indexes over segment member items, one per extra sort order of
+ * `GET /v1/customers?sort=`: same partition as the member shard (`PK`), sort key an attribute only
+ * member items carry (sparse), projection ALL. CLV order is the table's own sort key.
+ */
+export const MEMBER_SORT_INDEXES = {
+  revenue: { indexName: 'byRevenue', sortKey: 'revenueKey' },
+  orders: { indexName: 'byOrders', sortKey: 'ordersKey' },
+} as const;
+
+/** Width of the zero-padded order count in `ordersKey` (up to 10^12 − 1 orders). */
+const ORDERS_WIDTH = 12;
+
+/** Index sort keys of a member item: `<sortable net revenue>#<id>` and `<padded orders>#<id>`. */
+export function memberIndexKeys(
+  netRevenue: number,
+  orders: number,
+  customerId: string,
+): { revenueKey: string; ordersKey: string } {
+  const id = keyPart(customerId);
+  return {
+    revenueKey: `${sortableAmount(netRevenue)}#${id}`,
+    ordersKey: `${String(Math.max(0, Math.floor(orders))).padStart(ORDERS_WIDTH, '0')}#${id}`,
+  };
+}
