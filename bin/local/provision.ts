@@ -13,13 +13,18 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { MEMBER_SORT_INDEXES } from '../../lambdas/publish/keys.js';
 
-/** Creates the results table with the stack's key schema (lib/constructs/results-table.ts) if missing. */
+/**
+ * Creates the results table with the stack's key schema and member sort indexes
+ * (lib/constructs/results-table.ts) if missing.
+ */
 export async function ensureResultsTable(ddb: DynamoDBDocumentClient, table: string): Promise<void> {
   try {
     await ddb.send(new DescribeTableCommand({ TableName: table }));
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
+    const indexes = Object.values(MEMBER_SORT_INDEXES);
     await ddb.send(
       new CreateTableCommand({
         TableName: table,
@@ -27,11 +32,20 @@ export async function ensureResultsTable(ddb: DynamoDBDocumentClient, table: str
         AttributeDefinitions: [
           { AttributeName: 'PK', AttributeType: 'S' },
           { AttributeName: 'SK', AttributeType: 'S' },
+          ...indexes.map((i) => ({ AttributeName: i.sortKey, AttributeType: 'S' as const })),
         ],
         KeySchema: [
           { AttributeName: 'PK', KeyType: 'HASH' },
           { AttributeName: 'SK', KeyType: 'RANGE' },
         ],
+        GlobalSecondaryIndexes: indexes.map((i) => ({
+          IndexName: i.indexName,
+          KeySchema: [
+            { AttributeName: 'PK', KeyType: 'HASH' as const },
+            { AttributeName: i.sortKey, KeyType: 'RANGE' as const },
+          ],
+          Projection: { ProjectionType: 'ALL' as const },
+        })),
       }),
     );
   }

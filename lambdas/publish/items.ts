@@ -1,7 +1,15 @@
 /** Item shapes of the results table: domain objects in, DynamoDB items out (and back). */
 import type { CustomerMetrics, SegmentMetrics } from '../model/types.js';
 import type { Item } from './batch-writer.js';
-import { ALL, customerKey, type ItemKey, memberKey, segmentHistoryKey, segmentKey } from './keys.js';
+import {
+  ALL,
+  customerKey,
+  type ItemKey,
+  memberIndexKeys,
+  memberKey,
+  segmentHistoryKey,
+  segmentKey,
+} from './keys.js';
 
 /** Longest attribute value kept on a customer item; longer ones are cut and `attributesTruncated` set. */
 export const MAX_ATTRIBUTE_CHARS = 1024;
@@ -77,7 +85,7 @@ export function customerItem(scope: RunScope, customer: CustomerMetrics): Item {
   };
 }
 
-/** A segment member item, ordered by historic CLV within its shard. */
+/** A segment member item: ordered by historic CLV within its shard, by revenue and orders in the indexes. */
 export function memberItem(
   scope: RunScope,
   dimension: string,
@@ -87,6 +95,7 @@ export function memberItem(
 ): Item {
   return {
     ...memberKey(scope.runId, dimension, value, shard, customer.historicClv, customer.customerId),
+    ...memberIndexKeys(customer.netRevenue, customer.orders, customer.customerId),
     type: 'member',
     ...scope,
     ...flatMetrics(customer),
@@ -122,7 +131,7 @@ export function segmentHistoryItem(scope: RunScope, metrics: SegmentMetrics): It
   };
 }
 
-const KEY_FIELDS = new Set(['PK', 'SK', 'type', 'expiresAt']);
+const KEY_FIELDS = new Set(['PK', 'SK', 'type', 'expiresAt', 'revenueKey', 'ordersKey']);
 
 /** An item without its key and bookkeeping fields. */
 export function stripKeys<T>(item: Record<string, unknown>): T {

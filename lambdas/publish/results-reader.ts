@@ -18,10 +18,10 @@ import {
   segmentsPk,
 } from './keys.js';
 import { forEachPage } from './run-cleanup.js';
-import { InvalidCursorError, mergeSegmentPage, type SegmentPage } from './segment-merge.js';
+import { InvalidCursorError, type MemberOrder, mergeSegmentPage, type SegmentPage } from './segment-merge.js';
 import type { RunRecord, RunStatus } from './types.js';
 
-export type { SegmentPage } from './segment-merge.js';
+export type { MemberOrder, MemberSort, SegmentPage, SortDirection } from './segment-merge.js';
 export { InvalidCursorError } from './segment-merge.js';
 
 /** A run id that does not start with its export date (`<YYYY-MM-DD>T...`). */
@@ -64,13 +64,16 @@ export interface ResultsReader {
   customerHistory(customerId: string): Promise<CustomerResult[]>;
   /** Every segment of one dimension in a run (`_all` for the business). */
   segments(runId: string, dimension: string): Promise<SegmentResult[]>;
-  /** Members of one segment by historic CLV, descending; pass `nextCursor` back for the next page. */
+  /**
+   * Members of one segment in one order (default: historic CLV, descending); pass `nextCursor` back,
+   * with the same order, for the next page. Null when the run has no such segment.
+   */
   segmentCustomers(
     runId: string,
     dimension: string,
     value: string,
-    page: { limit: number; cursor?: string },
-  ): Promise<SegmentPage<MemberResult>>;
+    page: { limit: number; cursor?: string; order?: MemberOrder },
+  ): Promise<SegmentPage<MemberResult> | null>;
   /** The segment in every published run still retained, newest first. */
   segmentHistory(dimension: string, value: string): Promise<SegmentHistoryEntry[]>;
 }
@@ -156,9 +159,9 @@ export function makeResultsReader(ddb: DynamoDBDocumentClient, table: string): R
       );
     },
 
-    async segmentCustomers(runId, dimension, value, page): Promise<SegmentPage<MemberResult>> {
+    async segmentCustomers(runId, dimension, value, page): Promise<SegmentPage<MemberResult> | null> {
       const row = await get(segmentKey(runId, dimension, value));
-      if (!row) return { items: [] };
+      if (!row) return null;
       const shards = Number(row.shards ?? 1);
       const result = await mergeSegmentPage(ddb, table, { runId, dimension, value, shards }, page);
       const items = result.items.map((i) => stripKeys<MemberResult>(i));

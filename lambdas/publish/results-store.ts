@@ -30,13 +30,16 @@ import type { RunRecord } from './types.js';
 export type {
   CurrentRun,
   CustomerResult,
+  MemberOrder,
   MemberResult,
+  MemberSort,
   ResultsReader,
   RunRef,
   RunSummary,
   SegmentHistoryEntry,
   SegmentPage,
   SegmentResult,
+  SortDirection,
 } from './results-reader.js';
 export { InvalidCursorError, InvalidRunIdError } from './results-reader.js';
 

@@ -1,24 +1,40 @@
 /**
- * Reads one segment's members in descending CLV across its S shards: a k-way merge over S descending
- * Queries. The cursor records, per shard, the last sort key handed out (or that the shard is drained),
- * so a page resumes exactly where the previous one stopped: nothing skipped, nothing repeated.
+ * Reads one segment's members in one sort order across its S shards: a k-way merge over S Queries
+ * (the table for CLV, a member index for revenue or orders; ascending or descending). The cursor
+ * records, per shard, the last key handed out (or that the shard is drained), so a page resumes
+ * exactly where the previous one stopped: nothing skipped, nothing repeated.
  */
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { PublishError } from './batch-writer.js';
-import { memberPk } from './keys.js';
+import { MEMBER_SORT_INDEXES, memberPk } from './keys.js';
 
-/** A cursor that is malformed or belongs to another segment or run. */
+/** A cursor that is malformed or belongs to another segment, run or sort order. */
 export class InvalidCursorError extends PublishError {
   override readonly name = 'InvalidCursorError';
 }
 
+export type MemberSort = 'clv' | 'revenue' | 'orders';
+export type SortDirection = 'asc' | 'desc';
+
+export interface MemberOrder {
+  readonly sort: MemberSort;
+  readonly direction: SortDirection;
+}
+
+/** Highest historic CLV first: the table's own order. */
+export const DEFAULT_MEMBER_ORDER: MemberOrder = { sort: 'clv', direction: 'desc' };
+
+/** Where a shard stands: null = not started, 0 = drained, else the last item's [sort value, SK]. */
+type ShardPosition = null | 0 | readonly [string, string];
+
 interface CursorState {
-  readonly v: 1;
+  readonly v: 2;
   readonly r: string;
   readonly d: string;
   readonly s: string;
-  /** Per shard: last sort key handed out, null = not started, 0 = drained. */
-  readonly k: Array<string | null | 0>;
+  readonly o: MemberSort;
+  readonly a: SortDirection;
+  readonly k: ShardPosition[];
 }
 
 export interface SegmentPage<T> {
@@ -33,23 +49,39 @@ interface ShardReader {
   more: boolean;
   /** ExclusiveStartKey of the next Query (none: from the top). */
   startKey: Record<string, unknown> | undefined;
-  /** The last sort key handed out, or the state carried in. */
-  last: string | null | 0;
+  last: ShardPosition;
 }
 
-/** Page of a segment's members (DynamoDB items), merged across shards by sort key, descending. */
+export interface SegmentWhere {
+  readonly runId: string;
+  readonly dimension: string;
+  readonly value: string;
+  readonly shards: number;
+}
+
+/** Page of a segment's members (DynamoDB items), merged across shards in the requested order. */
 export async function mergeSegmentPage(
   ddb: DynamoDBDocumentClient,
   table: string,
-  where: { runId: string; dimension: string; value: string; shards: number },
-  page: { limit: number; cursor?: string },
+  where: SegmentWhere,
+  page: { limit: number; cursor?: string; order?: MemberOrder },
 ): Promise<SegmentPage<Record<string, unknown>>> {
+  const order = page.order ?? DEFAULT_MEMBER_ORDER;
+  const index = order.sort === 'clv' ? undefined : MEMBER_SORT_INDEXES[order.sort];
+  const sortAttribute = index?.sortKey ?? 'SK';
   const limit = Math.max(1, Math.floor(page.limit));
-  const state = page.cursor ? decodeCursor(page.cursor, where) : undefined;
+  // Members hash evenly over shards, so each shard gives about limit ÷ S items a page; reading twice that
+  // (plus slack) keeps most pages to one Query per shard without reading S × limit items.
+  const queryLimit = Math.min(limit, Math.ceil((2 * limit) / where.shards) + 8);
+  const state = page.cursor ? decodeCursor(page.cursor, where, order) : undefined;
   const readers: ShardReader[] = Array.from({ length: where.shards }, (_, shard) => {
     const last = state ? (state.k[shard] ?? null) : null;
     const PK = memberPk(where.runId, where.dimension, where.value, shard);
-    const startKey = typeof last === 'string' ? { PK, SK: last } : undefined;
+    const startKey = Array.isArray(last)
+      ? index
+        ? { PK, SK: last[1], [index.sortKey]: last[0] }
+        : { PK, SK: last[1] }
+      : undefined;
     return { buffer: [], more: last !== 0, startKey, last };
   });
 
@@ -58,10 +90,11 @@ export async function mergeSegmentPage(
       const out = await ddb.send(
         new QueryCommand({
           TableName: table,
+          IndexName: index?.indexName,
           KeyConditionExpression: 'PK = :pk',
           ExpressionAttributeValues: { ':pk': memberPk(where.runId, where.dimension, where.value, shard) },
-          ScanIndexForward: false,
-          Limit: limit,
+          ScanIndexForward: order.direction === 'asc',
+          Limit: queryLimit,
           ExclusiveStartKey: reader.startKey,
         }),
       );
@@ -71,27 +104,43 @@ export async function mergeSegmentPage(
     }
   }
 
+  // desc: take the largest head; asc: the smallest.
+  const sign = order.direction === 'desc' ? 1 : -1;
   const items: Array<Record<string, unknown>> = [];
   while (items.length < limit) {
-    // Every shard that may still hold items must show its head before the largest head is safe to take.
+    // Every shard that may still hold items must show its head before the best head is safe to take.
     await Promise.all(readers.map((reader, shard) => fill(shard, reader)));
     let best = -1;
     for (let i = 0; i < readers.length; i++) {
       const head = readers[i]?.buffer[0];
       const bestHead = readers[best]?.buffer[0];
-      if (head && (!bestHead || compareBytes(String(head.SK), String(bestHead.SK)) > 0)) best = i;
+      if (
+        head &&
+        (!bestHead || sign * compareBytes(String(head[sortAttribute]), String(bestHead[sortAttribute])) > 0)
+      ) {
+        best = i;
+      }
     }
     const reader = readers[best];
     const item = reader?.buffer.shift();
     if (!reader || !item) break;
-    reader.last = String(item.SK);
+    reader.last = [String(item[sortAttribute]), String(item.SK)];
     items.push(item);
   }
 
   for (const reader of readers) if (reader.buffer.length === 0 && !reader.more) reader.last = 0;
   const k = readers.map((r) => r.last);
   if (k.every((x) => x === 0)) return { items };
-  return { items, nextCursor: encodeCursor({ v: 1, r: where.runId, d: where.dimension, s: where.value, k }) };
+  const cursor: CursorState = {
+    v: 2,
+    r: where.runId,
+    d: where.dimension,
+    s: where.value,
+    o: order.sort,
+    a: order.direction,
+    k,
+  };
+  return { items, nextCursor: encodeCursor(cursor) };
 }
 
 /** DynamoDB orders string keys by UTF-8 bytes; JS `<` compares UTF-16 units, which differs above U+FFFF. */
@@ -103,10 +152,12 @@ function encodeCursor(state: CursorState): string {
   return Buffer.from(JSON.stringify(state), 'utf8').toString('base64url');
 }
 
-function decodeCursor(
-  cursor: string,
-  where: { runId: string; dimension: string; value: string; shards: number },
-): CursorState {
+const isPosition = (x: unknown): x is ShardPosition =>
+  x === null ||
+  x === 0 ||
+  (Array.isArray(x) && x.length === 2 && typeof x[0] === 'string' && typeof x[1] === 'string');
+
+function decodeCursor(cursor: string, where: SegmentWhere, order: MemberOrder): CursorState {
   let state: CursorState;
   try {
     state = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as CursorState;
@@ -114,13 +165,19 @@ function decodeCursor(
     throw new InvalidCursorError('The cursor is not one this API issued', { cause });
   }
   const valid =
-    state?.v === 1 &&
+    state?.v === 2 &&
     state.r === where.runId &&
     state.d === where.dimension &&
     state.s === where.value &&
+    state.o === order.sort &&
+    state.a === order.direction &&
     Array.isArray(state.k) &&
     state.k.length === where.shards &&
-    state.k.every((x) => x === null || x === 0 || typeof x === 'string');
-  if (!valid) throw new InvalidCursorError('The cursor belongs to another segment or run, or is malformed');
+    state.k.every(isPosition);
+  if (!valid) {
+    throw new InvalidCursorError(
+      'The cursor belongs to another segment, run or sort order, or is malformed; start again without it',
+    );
+  }
   return state;
 }

@@ -229,7 +229,9 @@ describe('the sample export end to end', () => {
     expect(record?.rejects.share).toBeLessThan(0.05);
     const all = await store().segments(result.runId, 'acquisition_channel');
     expect(all.reduce((s, x) => s + x.customers, 0)).toBe(record?.customers);
-    const page = await store().segmentCustomers(result.runId, '_all', '_all', { limit: 1000 });
+    const page = (await store().segmentCustomers(result.runId, '_all', '_all', { limit: 1000 })) ?? {
+      items: [],
+    };
     // The sort key holds CLV to the cent (docs/storage.md), so order is checked to the cent.
     const cents = page.items.map((c) => Math.round(c.historicClv * 100));
     expect(cents).toEqual([...cents].sort((a, b) => b - a));

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CustomerMetrics } from '../../lambdas/model/types.js';
+import { flatMetrics } from '../../lambdas/publish/items.js';
 import {
+  InvalidCursorError,
+  type MemberOrder,
   type MemberResult,
   makeResultsStore,
   type ResultsStore,
@@ -42,11 +45,17 @@ async function publish(
 
 const scanAllItems = (): Promise<Array<Record<string, unknown>>> => scanAll(aws);
 
-async function readSegment(runId: string, dimension: string, value: string): Promise<MemberResult[]> {
+async function readSegment(
+  runId: string,
+  dimension: string,
+  value: string,
+  order?: MemberOrder,
+): Promise<MemberResult[]> {
   const all: MemberResult[] = [];
   let cursor: string | undefined;
   for (let page = 0; page < 1000; page++) {
-    const result = await store.segmentCustomers(runId, dimension, value, { limit: 7, cursor });
+    const result = await store.segmentCustomers(runId, dimension, value, { limit: 7, cursor, order });
+    if (!result) throw new Error(`no segment ${dimension}=${value} in ${runId}`);
     expect(result.items.length).toBeLessThanOrEqual(7);
     all.push(...result.items);
     cursor = result.nextCursor;
@@ -87,6 +96,45 @@ describe('results store on dynalite', () => {
     const top = [...expected].sort((a, b) => b.historicClv - a.historicClv)[0];
     expect(members[0]?.historicClv).toBe(top?.historicClv);
     expect(members.some((m) => m.historicClv < 0)).toBe(true);
+  });
+
+  it.each([
+    ['revenue', 'asc', (m: MemberResult) => m.netRevenue],
+    ['revenue', 'desc', (m: MemberResult) => m.netRevenue],
+    ['orders', 'desc', (m: MemberResult) => m.orders],
+    ['clv', 'asc', (m: MemberResult) => m.historicClv],
+  ] as const)(
+    'pages the business by %s %s through its index, none skipped or repeated',
+    async (sort, direction, sortValue) => {
+      // Prepare: the expected order, computed independently (ties broken by customer id, like the keys)
+      const expected = customers(300, 1)
+        .map((c) => ({ id: c.customerId, key: sortValue(flatMetrics(c) as unknown as MemberResult) }))
+        .sort((a, b) => a.key - b.key || (a.id < b.id ? -1 : 1));
+      if (direction === 'desc') expected.reverse();
+
+      // Act
+      const members = await readSegment(RUN_A, '_all', '_all', { sort, direction });
+
+      // Assess
+      expect(members).toHaveLength(300);
+      expect(new Set(members.map((m) => m.customerId)).size).toBe(300);
+      const keys = members.map((m) => Math.round(sortValue(m) * 100));
+      expect(keys).toEqual(expected.map((e) => Math.round(e.key * 100)));
+    },
+  );
+
+  it('refuses a cursor issued for another sort order', async () => {
+    const first = await store.segmentCustomers(RUN_A, '_all', '_all', {
+      limit: 5,
+      order: { sort: 'revenue', direction: 'desc' },
+    });
+    await expect(
+      store.segmentCustomers(RUN_A, '_all', '_all', {
+        limit: 5,
+        cursor: first?.nextCursor,
+        order: { sort: 'orders', direction: 'desc' },
+      }),
+    ).rejects.toThrow(InvalidCursorError);
   });
 
   it('pages one segment of each dimension', async () => {

@@ -122,7 +122,7 @@ describe('segmentCustomers', () => {
   it('rejects a cursor from another segment', async () => {
     ddbMock.on(GetCommand).resolves({ Item: { PK: 'x', SK: 'y', shards: 2 } });
     const other = Buffer.from(
-      JSON.stringify({ v: 1, r: 'r', d: 'country', s: 'FR', k: [null, null] }),
+      JSON.stringify({ v: 2, r: 'r', d: 'country', s: 'FR', o: 'clv', a: 'desc', k: [null, null] }),
     ).toString('base64url');
     await expect(store().segmentCustomers('r', 'country', 'DE', { limit: 5, cursor: other })).rejects.toThrow(
       InvalidCursorError,
