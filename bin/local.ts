@@ -3,17 +3,21 @@
  * exports when the bucket is empty, one nightly run through the same handler as Lambda, a printed summary.
  */
 
+import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { makeApiHandler } from '../lambdas/handlers/api-handler.js';
 import { nightlyJobDeps } from '../lambdas/handlers/job-deps.js';
 import { makeNightlyHandler } from '../lambdas/handlers/nightly-handler.js';
 import { BUILT_IN_DIMENSIONS } from '../lambdas/pipeline/run-record.js';
 import { awsClients } from '../lambdas/platform/aws-clients.js';
 import { type JobConfig, parseJobSettings } from '../lambdas/platform/config.js';
 import { jsonLogger, silentLogger } from '../lambdas/platform/logger.js';
-import { makeResultsStore } from '../lambdas/publish/results-store.js';
+import { makeResultsStore, type SegmentResult } from '../lambdas/publish/results-store.js';
 import { writeSampleExport } from '../lambdas/sample/generate-exports.js';
+import { makeApi } from '../lambdas/serve/api.js';
+import { startLocalApi } from './local/api-server.js';
 import { type LocalArgs, parseLocalArgs, USAGE } from './local/args.js';
 import {
   ensureBucket,
@@ -99,9 +103,60 @@ async function main(args: LocalArgs): Promise<void> {
       console.log(`Run record written to ${args.json}`);
     }
     if (failure) throw failure;
+    if (args.serve) {
+      const reader = makeResultsStore(ddb, TABLE);
+      const handler = makeApiHandler(makeApi({ reader, log }));
+      const apiKey = await localApiKey(stateDir);
+      const api = await startLocalApi({ handler, apiKey, port: args.port });
+      console.log(serveBanner(api.url, apiKey, segments.acquisition_channel ?? []));
+      await untilStopped();
+      await api.close();
+    }
   } finally {
     await servers.close();
   }
+}
+
+/** The local API key: CLV_LOCAL_API_KEY, else one made on first use and kept in the state folder. */
+async function localApiKey(stateDir: string): Promise<string> {
+  if (process.env.CLV_LOCAL_API_KEY) return process.env.CLV_LOCAL_API_KEY;
+  const file = join(stateDir, 'api-key');
+  try {
+    return (await readFile(file, 'utf8')).trim();
+  } catch {
+    const key = randomBytes(18).toString('base64url');
+    await writeFile(file, `${key}\n`, { mode: 0o600 });
+    return key;
+  }
+}
+
+/** What to paste: the URL, the key and requests that work against this run's data. */
+function serveBanner(url: string, apiKey: string, channels: readonly SegmentResult[]): string {
+  const top = [...channels].sort((a, b) => b.totalClv - a.totalClv)[0]?.value ?? 'unknown';
+  const segment = encodeURIComponent(`acquisition_channel:${top}`);
+  const curl = (path: string) => `  curl -H 'x-api-key: ${apiKey}' '${url}${path}'`;
+  return [
+    `Query API serving on ${url} (API key required in x-api-key)`,
+    `  API key: ${apiKey}`,
+    'Try:',
+    curl(`/v1/customers?segment=${segment}&sort=clv&limit=5`),
+    curl('/v1/segments?dimension=acquisition_channel&format=csv'),
+    curl('/v1/summary'),
+    `OpenAPI: ${url}/v1/openapi.json (same key) · docs/api.md · Ctrl+C stops`,
+  ].join('\n');
+}
+
+/** Resolves on Ctrl+C or SIGTERM. */
+function untilStopped(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
 }
 
 /** Uploads `--exports`: one export-date folder or a bucket-like folder of dates; returns the date to run. */

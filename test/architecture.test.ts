@@ -11,7 +11,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   ingest: ['model', 'platform'],
   publish: ['model', 'ingest', 'platform'],
   pipeline: ['model', 'ingest', 'publish', 'platform'],
-  handlers: ['model', 'ingest', 'publish', 'pipeline', 'platform'],
+  serve: ['model', 'publish', 'platform'],
+  handlers: ['model', 'ingest', 'publish', 'pipeline', 'serve', 'platform'],
 };
 
 const root = resolve('lambdas');

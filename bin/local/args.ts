@@ -12,6 +12,13 @@ export const localArgsSchema = z.object({
   settings: z.string().min(1).optional(),
   reset: z.boolean(),
   quiet: z.boolean(),
+  /** Serve the query API after the run (false with --no-serve or --json). */
+  serve: z.boolean(),
+  port: z
+    .string()
+    .regex(/^\d{1,5}$/, 'expected a port number (0 picks a free one)')
+    .transform(Number)
+    .pipe(z.number().int().min(0).max(65535)),
 });
 export type LocalArgs = z.infer<typeof localArgsSchema>;
 
@@ -23,7 +30,9 @@ export const USAGE = `Usage: npm start -- [options]
   --json <file>         also write the complete run record to <file>
   --settings <file>     job settings JSON (column mapping, margin rate, ...; see docs/operations.md)
   --reset               wipe the embedded servers' data under .local/ first
-  --quiet               no JSON log lines, only the summary`;
+  --quiet               no JSON log lines, only the summary
+  --port <n>            port of the query API on 127.0.0.1 (default 8787; 0 picks a free one)
+  --no-serve            exit after the run instead of serving the API (implied by --json)`;
 
 /** Parses argv; throws with the usage text on anything unknown or malformed. */
 export function parseLocalArgs(argv: readonly string[]): LocalArgs {
@@ -39,6 +48,8 @@ export function parseLocalArgs(argv: readonly string[]): LocalArgs {
         settings: { type: 'string' },
         reset: { type: 'boolean', default: false },
         quiet: { type: 'boolean', default: false },
+        'no-serve': { type: 'boolean', default: false },
+        port: { type: 'string', default: '8787' },
       },
       strict: true,
     }));
@@ -53,6 +64,8 @@ export function parseLocalArgs(argv: readonly string[]): LocalArgs {
     settings: values.settings,
     reset: values.reset,
     quiet: values.quiet,
+    serve: !values['no-serve'] && values.json === undefined,
+    port: values.port,
   });
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `  --${i.path.join('.')}: ${i.message}`).join('\n');

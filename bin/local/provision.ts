@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import {
   CreateTableCommand,
+  DeleteTableCommand,
   DescribeTableCommand,
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
@@ -20,35 +21,39 @@ import { MEMBER_SORT_INDEXES } from '../../lambdas/publish/keys.js';
  * (lib/constructs/results-table.ts) if missing.
  */
 export async function ensureResultsTable(ddb: DynamoDBDocumentClient, table: string): Promise<void> {
+  const indexes = Object.values(MEMBER_SORT_INDEXES);
   try {
-    await ddb.send(new DescribeTableCommand({ TableName: table }));
+    const { Table } = await ddb.send(new DescribeTableCommand({ TableName: table }));
+    const present = new Set((Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
+    if (indexes.every((i) => present.has(i.indexName))) return;
+    // A table from an older version of this project: local results are rebuilt by the next run.
+    await ddb.send(new DeleteTableCommand({ TableName: table }));
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
-    const indexes = Object.values(MEMBER_SORT_INDEXES);
-    await ddb.send(
-      new CreateTableCommand({
-        TableName: table,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'PK', AttributeType: 'S' },
-          { AttributeName: 'SK', AttributeType: 'S' },
-          ...indexes.map((i) => ({ AttributeName: i.sortKey, AttributeType: 'S' as const })),
-        ],
-        KeySchema: [
-          { AttributeName: 'PK', KeyType: 'HASH' },
-          { AttributeName: 'SK', KeyType: 'RANGE' },
-        ],
-        GlobalSecondaryIndexes: indexes.map((i) => ({
-          IndexName: i.indexName,
-          KeySchema: [
-            { AttributeName: 'PK', KeyType: 'HASH' as const },
-            { AttributeName: i.sortKey, KeyType: 'RANGE' as const },
-          ],
-          Projection: { ProjectionType: 'ALL' as const },
-        })),
-      }),
-    );
   }
+  await ddb.send(
+    new CreateTableCommand({
+      TableName: table,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'PK', AttributeType: 'S' },
+        { AttributeName: 'SK', AttributeType: 'S' },
+        ...indexes.map((i) => ({ AttributeName: i.sortKey, AttributeType: 'S' as const })),
+      ],
+      KeySchema: [
+        { AttributeName: 'PK', KeyType: 'HASH' },
+        { AttributeName: 'SK', KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: indexes.map((i) => ({
+        IndexName: i.indexName,
+        KeySchema: [
+          { AttributeName: 'PK', KeyType: 'HASH' as const },
+          { AttributeName: i.sortKey, KeyType: 'RANGE' as const },
+        ],
+        Projection: { ProjectionType: 'ALL' as const },
+      })),
+    }),
+  );
 }
 
 /** Creates the exports bucket if missing. */

@@ -117,3 +117,17 @@ export function jobConfigFromEnv(env: Record<string, string | undefined>): JobCo
     settings: parseJobSettings(raw),
   };
 }
+
+/** The query API's environment: it only reads the results table. */
+export const apiEnvironmentSchema = z.object({ RESULTS_TABLE: z.string().min(3) });
+
+export interface ApiConfig {
+  readonly table: string;
+}
+
+/** Reads the API configuration from an environment once (cold start); throws ConfigError. */
+export function apiConfigFromEnv(env: Record<string, string | undefined>): ApiConfig {
+  const parsed = apiEnvironmentSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(`Invalid API environment:\n${describeIssues(parsed.error)}`);
+  return { table: parsed.data.RESULTS_TABLE };
+}

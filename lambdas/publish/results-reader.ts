@@ -72,7 +72,13 @@ export interface ResultsReader {
     runId: string,
     dimension: string,
     value: string,
-    page: { limit: number; cursor?: string; order?: MemberOrder },
+    page: {
+      limit: number;
+      cursor?: string;
+      order?: MemberOrder;
+      /** Stops the page early (after ≥ 1 member) before the members' total cost exceeds `bytes`. */
+      budget?: { bytes: number; cost: (member: MemberResult) => number };
+    },
   ): Promise<SegmentPage<MemberResult> | null>;
   /** The segment in every published run still retained, newest first. */
   segmentHistory(dimension: string, value: string): Promise<SegmentHistoryEntry[]>;
@@ -163,7 +169,19 @@ export function makeResultsReader(ddb: DynamoDBDocumentClient, table: string): R
       const row = await get(segmentKey(runId, dimension, value));
       if (!row) return null;
       const shards = Number(row.shards ?? 1);
-      const result = await mergeSegmentPage(ddb, table, { runId, dimension, value, shards }, page);
+      const { budget } = page;
+      const result = await mergeSegmentPage(
+        ddb,
+        table,
+        { runId, dimension, value, shards },
+        {
+          ...page,
+          budget: budget && {
+            bytes: budget.bytes,
+            cost: (item) => budget.cost(stripKeys<MemberResult>(item)),
+          },
+        },
+      );
       const items = result.items.map((i) => stripKeys<MemberResult>(i));
       return result.nextCursor ? { items, nextCursor: result.nextCursor } : { items };
     },

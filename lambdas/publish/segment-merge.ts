@@ -24,8 +24,11 @@ export interface MemberOrder {
 /** Highest historic CLV first: the table's own order. */
 export const DEFAULT_MEMBER_ORDER: MemberOrder = { sort: 'clv', direction: 'desc' };
 
-/** Where a shard stands: null = not started, 0 = drained, else the last item's [sort value, SK]. */
-type ShardPosition = null | 0 | readonly [string, string];
+/**
+ * Where a shard stands: null = not started, 0 = drained, else the last item's SK (table order) or
+ * [index sort key, SK] (index order).
+ */
+type ShardPosition = null | 0 | string | readonly [string, string];
 
 interface CursorState {
   readonly v: 2;
@@ -64,7 +67,13 @@ export async function mergeSegmentPage(
   ddb: DynamoDBDocumentClient,
   table: string,
   where: SegmentWhere,
-  page: { limit: number; cursor?: string; order?: MemberOrder },
+  page: {
+    limit: number;
+    cursor?: string;
+    order?: MemberOrder;
+    /** Stop the page early (after ≥ 1 item) before its items' total cost exceeds `bytes`. */
+    budget?: { bytes: number; cost: (item: Record<string, unknown>) => number };
+  },
 ): Promise<SegmentPage<Record<string, unknown>>> {
   const order = page.order ?? DEFAULT_MEMBER_ORDER;
   const index = order.sort === 'clv' ? undefined : MEMBER_SORT_INDEXES[order.sort];
@@ -77,11 +86,12 @@ export async function mergeSegmentPage(
   const readers: ShardReader[] = Array.from({ length: where.shards }, (_, shard) => {
     const last = state ? (state.k[shard] ?? null) : null;
     const PK = memberPk(where.runId, where.dimension, where.value, shard);
-    const startKey = Array.isArray(last)
-      ? index
-        ? { PK, SK: last[1], [index.sortKey]: last[0] }
-        : { PK, SK: last[1] }
-      : undefined;
+    const startKey =
+      typeof last === 'string'
+        ? { PK, SK: last }
+        : Array.isArray(last) && index
+          ? { PK, SK: last[1], [index.sortKey]: last[0] }
+          : undefined;
     return { buffer: [], more: last !== 0, startKey, last };
   });
 
@@ -107,6 +117,7 @@ export async function mergeSegmentPage(
   // desc: take the largest head; asc: the smallest.
   const sign = order.direction === 'desc' ? 1 : -1;
   const items: Array<Record<string, unknown>> = [];
+  let spent = 0;
   while (items.length < limit) {
     // Every shard that may still hold items must show its head before the best head is safe to take.
     await Promise.all(readers.map((reader, shard) => fill(shard, reader)));
@@ -122,9 +133,14 @@ export async function mergeSegmentPage(
       }
     }
     const reader = readers[best];
-    const item = reader?.buffer.shift();
+    const item = reader?.buffer[0];
     if (!reader || !item) break;
-    reader.last = [String(item[sortAttribute]), String(item.SK)];
+    if (page.budget) {
+      spent += page.budget.cost(item);
+      if (items.length > 0 && spent > page.budget.bytes) break;
+    }
+    reader.buffer.shift();
+    reader.last = index ? [String(item[sortAttribute]), String(item.SK)] : String(item.SK);
     items.push(item);
   }
 
@@ -152,10 +168,11 @@ function encodeCursor(state: CursorState): string {
   return Buffer.from(JSON.stringify(state), 'utf8').toString('base64url');
 }
 
-const isPosition = (x: unknown): x is ShardPosition =>
+const isPosition = (x: unknown, indexed: boolean): x is ShardPosition =>
   x === null ||
   x === 0 ||
-  (Array.isArray(x) && x.length === 2 && typeof x[0] === 'string' && typeof x[1] === 'string');
+  (!indexed && typeof x === 'string') ||
+  (indexed && Array.isArray(x) && x.length === 2 && typeof x[0] === 'string' && typeof x[1] === 'string');
 
 function decodeCursor(cursor: string, where: SegmentWhere, order: MemberOrder): CursorState {
   let state: CursorState;
@@ -173,7 +190,7 @@ function decodeCursor(cursor: string, where: SegmentWhere, order: MemberOrder): 
     state.a === order.direction &&
     Array.isArray(state.k) &&
     state.k.length === where.shards &&
-    state.k.every(isPosition);
+    state.k.every((x) => isPosition(x, order.sort !== 'clv'));
   if (!valid) {
     throw new InvalidCursorError(
       'The cursor belongs to another segment, run or sort order, or is malformed; start again without it',
