@@ -39,9 +39,14 @@ export function proxyEvent(request: IncomingMessage, host: string): APIGatewayPr
     if (typeof value === 'string') headers[name] = value;
   }
   const multi: Record<string, string[]> = {};
-  for (const [name, value] of url.searchParams) (multi[name] ??= []).push(value);
+  for (const [name, value] of url.searchParams) {
+    const values = multi[name] ?? [];
+    values.push(value);
+    multi[name] = values;
+  }
   const single = Object.fromEntries(Object.entries(multi).map(([n, v]) => [n, v.at(-1) as string]));
-  const requestId = `local-${Date.now().toString(36)}-${(++requestCount).toString(36)}`;
+  requestCount += 1;
+  const requestId = `local-${Date.now().toString(36)}-${requestCount.toString(36)}`;
   return {
     resource: matched.route?.path ?? url.pathname,
     path: url.pathname,

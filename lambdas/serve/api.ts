@@ -107,8 +107,11 @@ function render(route: Route, request: ApiRequest, output: RouteOutput, csv: boo
   };
 }
 
-async function answer(deps: ApiDeps, request: ApiRequest): Promise<{ response: ApiResponse; route: string }> {
-  const { route, params } = matchRoute(request.path);
+async function answer(
+  deps: ApiDeps,
+  request: ApiRequest,
+  { route, params }: ReturnType<typeof matchRoute>,
+): Promise<ApiResponse> {
   if (!route) throw new NotFoundError(`No route ${request.path}; GET /v1/openapi.json lists them`);
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     throw new MethodNotAllowedError(`${request.method} is not allowed; every route is GET`);
@@ -132,7 +135,7 @@ async function answer(deps: ApiDeps, request: ApiRequest): Promise<{ response: A
     baseUrl: request.baseUrl,
   });
   const next = output.kind === 'list' && output.next ? encodeCursor(output.next, fingerprint) : null;
-  return { response: render(route, request, output, csv, next), route: route.id };
+  return render(route, request, output, csv, next);
 }
 
 function problemFor(error: unknown, request: ApiRequest): ApiResponse {
@@ -162,10 +165,11 @@ function problemFor(error: unknown, request: ApiRequest): ApiResponse {
 export function makeApi(deps: ApiDeps): Api {
   return async (request) => {
     const started = Date.now();
-    let route = 'unmatched';
+    const matched = matchRoute(request.path);
+    const route = matched.route?.id ?? 'unmatched';
     let response: ApiResponse;
     try {
-      ({ response, route } = await answer(deps, request));
+      response = await answer(deps, request, matched);
     } catch (error) {
       response = problemFor(error, request);
       if (response.statusCode >= 500) {
