@@ -1,10 +1,12 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type { Construct } from 'constructs';
 import type { ClvConfig } from './config.js';
 import { Alarms } from './constructs/alarms.js';
 import { ExportsBucket } from './constructs/exports-bucket.js';
 import { NightlyJob } from './constructs/nightly-job.js';
 import { NightlySchedule } from './constructs/nightly-schedule.js';
+import { QueryApi } from './constructs/query-api.js';
 import { ResultsTable } from './constructs/results-table.js';
 
 export interface ClvStackProps extends StackProps {
@@ -12,12 +14,16 @@ export interface ClvStackProps extends StackProps {
   readonly config: ClvConfig;
 }
 
-/** The CLV engine: exports bucket → nightly job (on a schedule) → results table, with alarms. Wiring only. */
+/**
+ * The CLV engine: exports bucket → nightly job (on a schedule) → results table → Query API, with alarms.
+ * Wiring only.
+ */
 export class ClvStack extends Stack {
   public readonly exportsBucket: ExportsBucket;
   public readonly resultsTable: ResultsTable;
   public readonly nightlyJob: NightlyJob;
   public readonly nightlySchedule: NightlySchedule;
+  public readonly queryApi: QueryApi;
   public readonly alarms: Alarms;
 
   constructor(scope: Construct, id: string, props: ClvStackProps) {
@@ -43,10 +49,26 @@ export class ClvStack extends Stack {
       expression: config.schedule.expression,
       timezone: config.schedule.timezone,
     });
+    this.queryApi = new QueryApi(this, 'QueryApi', {
+      table: this.resultsTable.table,
+      indexNames: this.resultsTable.indexNames,
+      stageName: config.api.stageName,
+      auth: config.api.auth,
+      memoryMb: config.api.memoryMb,
+      throttle: config.api.throttle,
+      quota: { limit: config.api.quota.limit, period: apigateway.Period[config.api.quota.period] },
+    });
     this.alarms = new Alarms(this, 'Alarms', {
       jobFunction: this.nightlyJob.function,
       deadLetterQueue: this.nightlySchedule.deadLetterQueue,
       alarmEmail: config.alarmEmail,
+      // Per stack, so a second deployment's throttling metric (and alarm) stays its own.
+      metricNamespace: this.stackName,
+      api: {
+        stage: this.queryApi.stage,
+        function: this.queryApi.function,
+        accessLogGroup: this.queryApi.accessLogGroup,
+      },
     });
 
     new CfnOutput(this, 'ExportsBucketName', {
@@ -58,5 +80,19 @@ export class ClvStack extends Stack {
     new CfnOutput(this, 'NightlyJobLogGroupName', { value: this.nightlyJob.logGroup.logGroupName });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.nightlySchedule.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
+    new CfnOutput(this, 'ApiUrl', {
+      description: 'Query API base URL (the stage); routes start with v1/',
+      value: this.queryApi.api.url,
+    });
+    new CfnOutput(this, 'ApiFunctionName', { value: this.queryApi.function.functionName });
+    new CfnOutput(this, 'ApiAccessLogGroupName', { value: this.queryApi.accessLogGroup.logGroupName });
+    const { apiKey } = this.queryApi;
+    if (apiKey) {
+      new CfnOutput(this, 'ApiKeyId', { value: apiKey.keyId });
+      new CfnOutput(this, 'ApiKeyValueCommand', {
+        description: 'Prints the API key to send as the x-api-key header',
+        value: `aws apigateway get-api-key --api-key ${apiKey.keyId} --include-value --query value --output text`,
+      });
+    }
   }
 }

@@ -73,6 +73,41 @@ export const clvConfigSchema = z
       })
       .strict()
       .prefault({}),
+    api: z
+      .object({
+        /** API Gateway stage name; it is also the first path segment of the API URL. */
+        stageName: z
+          .string()
+          .regex(/^[A-Za-z0-9_]{1,128}$/, 'letters, digits and underscores, at most 128')
+          .default('prod'),
+        /**
+         * How callers authenticate: an API key (`x-api-key`), IAM SigV4 signatures, or both. Every route needs
+         * credentials in every mode.
+         */
+        auth: z.enum(['apiKey', 'iam', 'apiKeyAndIam']).default('apiKey'),
+        /** Memory of the API function (its CPU share grows with it). */
+        memoryMb: z.number().int().min(128).max(10240).default(1024),
+        throttle: z
+          .object({
+            /** Steady-state requests per second, for the stage and for the API key's usage plan. */
+            rateLimit: z.number().positive().default(50),
+            /** Requests allowed in a burst above the steady rate. */
+            burstLimit: z.number().int().positive().default(100),
+          })
+          .strict()
+          .prefault({}),
+        quota: z
+          .object({
+            /** Requests one API key may make per `period`. */
+            limit: z.number().int().positive().default(1_000_000),
+            /** The quota window: the count restarts at the start of each day, week or month. */
+            period: z.enum(['DAY', 'WEEK', 'MONTH']).default('DAY'),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
     /** Where alarm notifications go; no subscription when absent. */
     alarmEmail: z.email().optional(),
     /** Job settings (lambdas/platform/config.ts), passed to the function as CLV_SETTINGS. */

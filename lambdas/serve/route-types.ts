@@ -53,3 +53,9 @@ export interface Route<Q = unknown, P = unknown> {
 export function defineRoute<Q, P>(route: Route<Q, P>): Route {
   return route as unknown as Route;
 }
+
+/** The query parameter names a route accepts (its query schema's keys). */
+export function queryParameterNames(route: Route): string[] {
+  const shape = (route.query as unknown as { shape?: Record<string, unknown> }).shape;
+  return shape ? Object.keys(shape) : [];
+}

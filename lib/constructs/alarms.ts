@@ -1,13 +1,25 @@
 import { Duration } from 'aws-cdk-lib';
+import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+
+/** What the Query API alarms watch. */
+export interface ApiAlarmTargets {
+  /** The API's stage (its `5XXError` and `Count` metrics). */
+  readonly stage: apigateway.Stage;
+  /** The function behind every route. */
+  readonly function: lambda.IFunction;
+  /** The stage's access log group, in `AccessLogFormat.jsonWithStandardFields` (status as a string). */
+  readonly accessLogGroup: logs.ILogGroup;
+}
 
 export interface AlarmsProps {
   /** The nightly job function whose errors page someone. */
@@ -24,15 +36,33 @@ export interface AlarmsProps {
    * @default Duration.days(1)
    */
   readonly errorsPeriod?: Duration;
+  /**
+   * The Query API; adds alarms on its server-error rate, throttled requests and function errors.
+   * @default - no API alarms
+   */
+  readonly api?: ApiAlarmTargets;
+  /**
+   * Namespace of the metrics this construct derives from logs (throttled API requests).
+   * @default 'ClvEngine'
+   */
+  readonly metricNamespace?: string;
 }
 
-/** Alarm plumbing: a KMS-encrypted SNS topic and alarms on failed runs and undeliverable invocations. */
+/**
+ * Alarm plumbing: a KMS-encrypted SNS topic and alarms on failed runs and undeliverable invocations, plus (with
+ * `api`) on the Query API's server-error rate, throttled requests and function errors.
+ */
 export class Alarms extends Construct {
   public readonly topic: sns.Topic;
   /** Customer-managed so CloudWatch may use it (the AWS-managed SNS key does not allow that). */
   public readonly topicKey: kms.Key;
   public readonly jobErrorsAlarm: cloudwatch.Alarm;
   public readonly deadLetterAlarm: cloudwatch.Alarm;
+  public readonly apiServerErrorsAlarm?: cloudwatch.Alarm;
+  /** Counts access log lines with status 429 (throttled or over quota). */
+  public readonly apiThrottledFilter?: logs.MetricFilter;
+  public readonly apiThrottledAlarm?: cloudwatch.Alarm;
+  public readonly apiFunctionErrorsAlarm?: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: AlarmsProps) {
     super(scope, id);
@@ -81,7 +111,68 @@ export class Alarms extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    for (const alarm of [this.jobErrorsAlarm, this.deadLetterAlarm]) {
+    const alarms = [this.jobErrorsAlarm, this.deadLetterAlarm];
+
+    if (props.api) {
+      const { stage, accessLogGroup } = props.api;
+      const fiveMinutes = Duration.minutes(5);
+      this.apiServerErrorsAlarm = new cloudwatch.Alarm(this, 'ApiServerErrorRate', {
+        alarmDescription:
+          'More than 5% of Query API requests answered 5xx in 2 of the last 3 five-minute periods. One stray ' +
+          'failure or a brief DynamoDB blip stays within one period; callers are a few BI refreshes, so ' +
+          'demanding 3 of 3 would miss a broken API that is only queried for ten minutes. Periods without ' +
+          'requests count as fine. See the API function log group and the access logs.',
+        metric: new cloudwatch.MathExpression({
+          expression: 'errors / requests',
+          label: 'Query API 5xx rate',
+          usingMetrics: {
+            errors: stage.metricServerError({ period: fiveMinutes, statistic: cloudwatch.Stats.SUM }),
+            requests: stage.metricCount({ period: fiveMinutes, statistic: cloudwatch.Stats.SUM }),
+          },
+          period: fiveMinutes,
+        }),
+        threshold: 0.05,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 2,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+
+      const metricNamespace = props.metricNamespace ?? 'ClvEngine';
+      this.apiThrottledFilter = new logs.MetricFilter(this, 'ApiThrottledFilter', {
+        logGroup: accessLogGroup,
+        // jsonWithStandardFields writes "status":"$context.status", a JSON string, hence a string match.
+        filterPattern: logs.FilterPattern.stringValue('$.status', '=', '429'),
+        metricNamespace,
+        metricName: 'ApiThrottled',
+        metricValue: '1',
+      });
+      this.apiThrottledAlarm = new cloudwatch.Alarm(this, 'ApiThrottled', {
+        alarmDescription:
+          'At least 10 Query API requests in 5 minutes were refused with 429 (stage or usage-plan throttle, ' +
+          'or the API key quota). A client retrying a few times after Retry-After stays below that; 10 means ' +
+          'a caller is being turned away: raise api.throttle / api.quota or find the noisy client.',
+        metric: this.apiThrottledFilter.metric({ period: fiveMinutes, statistic: cloudwatch.Stats.SUM }),
+        threshold: 10,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+
+      this.apiFunctionErrorsAlarm = new cloudwatch.Alarm(this, 'ApiFunctionErrors', {
+        alarmDescription:
+          'The Query API function threw or timed out (5xx answers it writes itself are not counted here but ' +
+          'in the 5xx rate alarm); see its log group and X-Ray traces.',
+        metric: props.api.function.metricErrors({ period: fiveMinutes, statistic: cloudwatch.Stats.SUM }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      alarms.push(this.apiServerErrorsAlarm, this.apiThrottledAlarm, this.apiFunctionErrorsAlarm);
+    }
+
+    for (const alarm of alarms) {
       alarm.addAlarmAction(notify);
       alarm.addOkAction(notify);
     }

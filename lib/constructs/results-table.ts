@@ -1,6 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
+import { MEMBER_SORT_INDEXES } from '../../lambdas/publish/keys.js';
 
 export interface ResultsTableProps {
   /**
@@ -20,10 +21,15 @@ export interface ResultsTableProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
-/** The results store: one on-demand table keyed `PK`/`SK`, with PITR, TTL and KMS encryption at rest. */
+/**
+ * The results store: one on-demand table keyed `PK`/`SK`, with PITR, TTL and KMS encryption at rest, and one
+ * sparse index per extra member sort order (`MEMBER_SORT_INDEXES`: same `PK`, another sort key, all attributes).
+ */
 export class ResultsTable extends Construct {
   /** Run records, per-customer and per-segment results, and the current-run pointer. */
   public readonly table: dynamodb.TableV2;
+  /** Names of the table's global secondary indexes (readers are granted these and nothing wider). */
+  public readonly indexNames: readonly string[];
 
   constructor(scope: Construct, id: string, props: ResultsTableProps = {}) {
     super(scope, id);
@@ -36,6 +42,13 @@ export class ResultsTable extends Construct {
       encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
       deletionProtection: props.deletionProtection ?? true,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      globalSecondaryIndexes: Object.values(MEMBER_SORT_INDEXES).map(({ indexName, sortKey }) => ({
+        indexName,
+        partitionKey: { name: 'PK', type: dynamodb.AttributeType.STRING },
+        sortKey: { name: sortKey, type: dynamodb.AttributeType.STRING },
+        projectionType: dynamodb.ProjectionType.ALL,
+      })),
     });
+    this.indexNames = Object.values(MEMBER_SORT_INDEXES).map((index) => index.indexName);
   }
 }

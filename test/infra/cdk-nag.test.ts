@@ -3,6 +3,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
+import { API_ROUTES } from '../../lib/constructs/query-api.js';
 import { buildStack } from './stack-fixture.js';
 
 /** Every acknowledgement recorded in the tree: construct path, rule id, reason. */
@@ -47,6 +48,30 @@ describe('cdk-nag AwsSolutions', () => {
 
     // Assess
     expect(report.violations.map((v) => v.ruleName)).toEqual([]);
+  });
+
+  it.each(['iam', 'apiKeyAndIam'])('reports none with api.auth = %s either', (auth) => {
+    // Prepare
+    const { app } = buildStack({ api: { auth } });
+
+    // Act
+    const report = new AwsSolutionsChecks().validateScope(app);
+
+    // Assess
+    expect(report.violations.map((v) => v.ruleName)).toEqual([]);
+  });
+
+  it('acknowledges the missing authorizer (APIG4) only where a method relies on an API key alone', () => {
+    // Act
+    const apiKeyOnly = acknowledgements(buildStack().app).filter((a) => a.id.endsWith('AwsSolutions-APIG4'));
+    const withIam = acknowledgements(buildStack({ api: { auth: 'iam' } }).app).filter((a) =>
+      a.id.endsWith('AwsSolutions-APIG4'),
+    );
+
+    // Assess
+    expect(apiKeyOnly.length).toBe(API_ROUTES.length);
+    expect(apiKeyOnly.every((a) => a.path.endsWith('/GET'))).toBe(true);
+    expect(withIam).toEqual([]);
   });
 
   it('gives every acknowledgement a specific rule finding and a written reason', () => {

@@ -1,7 +1,8 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { parseJobSettings } from '../../lambdas/platform/config.js';
-import { buildStack, onlyResource } from './stack-fixture.js';
+import { MEMBER_SORT_INDEXES } from '../../lambdas/publish/keys.js';
+import { buildStack, resourceProps } from './stack-fixture.js';
 
 interface Statement {
   Action: string | string[];
@@ -92,14 +93,11 @@ describe('ClvStack with default configuration', () => {
     });
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
     // A reservation would make the first deploy fail on accounts with the default concurrency quota.
-    const fn = Object.values(template.findResources('AWS::Lambda::Function')).find(
-      (r) => (r as { Properties: { Runtime?: string } }).Properties.Runtime === 'nodejs24.x',
-    ) as { Properties: Record<string, unknown> };
-    expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
+    expect(resourceProps(template, functionId).ReservedConcurrentExecutions).toBeUndefined();
   });
 
   it('passes the bucket, the table and the settings to the job', () => {
-    const { props } = onlyResource(template, 'AWS::Lambda::Function');
+    const props = resourceProps(template, functionId);
     const env = (props.Environment as { Variables: Record<string, unknown> }).Variables;
     expect(env.EXPORTS_BUCKET).toEqual({ Ref: bucketId });
     expect(env.RESULTS_TABLE).toEqual({ Ref: tableId });
@@ -213,6 +211,37 @@ describe('ClvStack with default configuration', () => {
     });
   });
 
+  it('indexes segment members by revenue and by orders: same partition key, sparse sort key, all attributes', () => {
+    const table = resourceProps(template, tableId);
+    expect(table.GlobalSecondaryIndexes).toEqual([
+      {
+        IndexName: 'byRevenue',
+        KeySchema: [
+          { AttributeName: 'PK', KeyType: 'HASH' },
+          { AttributeName: 'revenueKey', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+      {
+        IndexName: 'byOrders',
+        KeySchema: [
+          { AttributeName: 'PK', KeyType: 'HASH' },
+          { AttributeName: 'ordersKey', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ]);
+    expect(table.AttributeDefinitions).toEqual(
+      expect.arrayContaining([
+        { AttributeName: 'revenueKey', AttributeType: 'S' },
+        { AttributeName: 'ordersKey', AttributeType: 'S' },
+      ]),
+    );
+    expect(stack.resultsTable.indexNames).toEqual(
+      Object.values(MEMBER_SORT_INDEXES).map((index) => index.indexName),
+    );
+  });
+
   it('alarms on a failed night and on undeliverable invocations through an encrypted topic', () => {
     const topicRef = { Ref: stack.getLogicalId(stack.alarms.topic.node.defaultChild as never) };
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -285,7 +314,10 @@ describe('ClvStack with custom configuration', () => {
       EphemeralStorage: { Size: 4096 },
     });
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 0 });
-    const { props } = onlyResource(template, 'AWS::Lambda::Function');
+    const props = resourceProps(
+      template,
+      stack.getLogicalId(stack.nightlyJob.function.node.defaultChild as never),
+    );
     const env = (props.Environment as { Variables: Record<string, string> }).Variables;
     expect(JSON.parse(env.CLV_SETTINGS as string)).toEqual(parseJobSettings(context.settings));
   });

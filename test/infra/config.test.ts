@@ -16,6 +16,13 @@ describe('parseClvConfig', () => {
       ephemeralStorageMb: 10240,
       retryAttempts: 2,
     });
+    expect(config.api).toEqual({
+      stageName: 'prod',
+      auth: 'apiKey',
+      memoryMb: 1024,
+      throttle: { rateLimit: 50, burstLimit: 100 },
+      quota: { limit: 1_000_000, period: 'DAY' },
+    });
     expect(config.alarmEmail).toBeUndefined();
     expect(config.settings.duckdbMemoryMb).toBe(1024);
     expect(config.settings.exportsPrefix).toBe('exports/');
@@ -95,6 +102,42 @@ describe('parseClvConfig', () => {
     // Assess
     expect(error.message).toContain('settings.exportsPrefix: must be a folder');
     expect(error.message).toContain('settings.runsPrefix: must not overlap settings.exportsPrefix');
+  });
+
+  it('fills the API defaults around the fields given', () => {
+    // Act
+    const config = parseClvConfig({
+      api: { auth: 'iam', throttle: { rateLimit: 2.5 }, quota: { period: 'WEEK' } },
+    });
+
+    // Assess
+    expect(config.api).toEqual({
+      stageName: 'prod',
+      auth: 'iam',
+      memoryMb: 1024,
+      throttle: { rateLimit: 2.5, burstLimit: 100 },
+      quota: { limit: 1_000_000, period: 'WEEK' },
+    });
+  });
+
+  it.each([
+    ['api.stageName', { stageName: 'prod-eu' }],
+    ['api.stageName', { stageName: '' }],
+    ['api.auth', { auth: 'cognito' }],
+    ['api.memoryMb', { memoryMb: 64 }],
+    ['api.memoryMb', { memoryMb: 1024.5 }],
+    ['api.throttle.rateLimit', { throttle: { rateLimit: 0 } }],
+    ['api.throttle.burstLimit', { throttle: { burstLimit: 2.5 } }],
+    ['api.quota.limit', { quota: { limit: -1 } }],
+    ['api.quota.period', { quota: { period: 'YEAR' } }],
+    ['api', { cors: true }],
+  ])('rejects an invalid %s (%j)', (path, api) => {
+    // Act
+    const error = captureError(() => parseClvConfig({ api }));
+
+    // Assess
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toContain(`${path}:`);
   });
 
   it('says so when the -c value is not JSON', () => {

@@ -26,3 +26,12 @@ export function onlyResource(
   const [id, resource] = found[0] as [string, { Properties: Record<string, unknown> }];
   return { id, props: resource.Properties };
 }
+
+/** The properties of the resource with this logical id, failing clearly when there is none. */
+export function resourceProps(template: Template, logicalId: string): Record<string, unknown> {
+  const resource = (template.toJSON().Resources as Record<string, { Properties?: Record<string, unknown> }>)[
+    logicalId
+  ];
+  if (!resource) throw new Error(`no resource ${logicalId}`);
+  return resource.Properties ?? {};
+}
