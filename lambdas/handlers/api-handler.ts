@@ -11,15 +11,20 @@ function routePath(event: APIGatewayProxyEvent): string {
   return event.resource.replace(/\{([^}]+)\}/g, (_, name: string) => encodeURIComponent(params[name] ?? ''));
 }
 
-/** The public URL up to the route: scheme, host and the stage (or custom-domain base path). */
+/**
+ * The public URL up to the route: scheme, host, and what precedes the route in the request path —
+ * the stage on the execute-api domain, a base-path mapping (or nothing) on a custom domain.
+ */
 function baseUrl(event: APIGatewayProxyEvent, headers: Record<string, string>): string {
   const context = event.requestContext;
   const proto = headers['x-forwarded-proto'] ?? 'https';
   const host = context.domainName ?? headers.host ?? 'localhost';
-  const full = context.path ?? '';
-  const prefix = full.endsWith(event.path)
-    ? full.slice(0, full.length - event.path.length)
-    : `/${context.stage}`;
+  const routeSegments = event.resource.split('/').length - 1;
+  const requestSegments = (context.path ?? '').split('/');
+  const prefix =
+    requestSegments.length - 1 >= routeSegments
+      ? requestSegments.slice(0, requestSegments.length - routeSegments).join('/')
+      : `/${context.stage}`;
   return `${proto}://${host}${prefix}`;
 }
 

@@ -57,7 +57,7 @@ const dimensionName = z
 
 export const segmentParam = z
   .string()
-  .regex(/^[^:]{1,256}:.+$/, 'expected <dimension>:<value>, e.g. acquisition_channel:search')
+  .regex(/^[^:]{1,256}:[\s\S]+$/, 'expected <dimension>:<value>, e.g. acquisition_channel:search')
   .transform((v) => {
     const at = v.indexOf(':');
     return { dimension: v.slice(0, at), value: v.slice(at + 1) };
