@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,5 +71,45 @@ describe('npm start on a user folder laid out like the bucket', () => {
     // Assess
     expect(code).not.toBe(0);
     expect(stdout).toContain('FAILED at locate: Export 2026-06-30 has no files under orders/');
+  });
+});
+
+describe('npm start serving the query API', () => {
+  it('prints an example request that works when pasted, and stops cleanly on SIGTERM', async () => {
+    // Prepare: the embedded default (sample data) on a free port
+    const child = spawn('node_modules/.bin/tsx', ['bin/local.ts', '--quiet', '--port', '0'], {
+      env: { ...process.env, CLV_LOCAL_DIR: join(dir, 'serve-state') },
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const deadline = Date.now() + 100_000;
+    while (!stdout.includes('Ctrl+C stops') && Date.now() < deadline && child.exitCode === null) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+
+    // Act: "paste" the first printed curl command
+    const curl = /curl -H 'x-api-key: ([^']+)' '([^']+)'/.exec(stdout);
+    const response = curl
+      ? await fetch(curl[2] as string, { headers: { 'x-api-key': curl[1] as string } })
+      : null;
+    const body = response
+      ? ((await response.json()) as { items: Array<{ acquisitionChannel: string }> })
+      : null;
+    const withoutKey = curl ? await fetch(curl[2] as string) : null;
+    child.kill('SIGTERM');
+    const code = await exited;
+
+    // Assess
+    expect(curl, stdout).not.toBeNull();
+    expect(stdout).toMatch(/Query API serving on http:\/\/127\.0\.0\.1:\d+/);
+    expect(response?.status).toBe(200);
+    expect(body?.items).toHaveLength(5);
+    const segment = new URL(curl?.[2] ?? 'http://x').searchParams.get('segment') ?? '';
+    expect(body?.items.every((c) => `acquisition_channel:${c.acquisitionChannel}` === segment)).toBe(true);
+    expect(withoutKey?.status).toBe(403);
+    expect(code).toBe(0);
   });
 });
