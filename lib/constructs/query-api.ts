@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,6 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ROUTES } from '../../lambdas/serve/api.js';
 import { queryParameterNames } from '../../lambdas/serve/route-types.js';
+import { PROBLEM_RESPONSES, problemTemplate } from './problem-responses.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -39,43 +40,6 @@ export function methodRequestParameters(route: ApiRoute): Record<string, boolean
     ...Object.fromEntries(pathParameters(route.path).map((name) => [`method.request.path.${name}`, true])),
     ...Object.fromEntries(route.query.map((name) => [`method.request.querystring.${name}`, false])),
   };
-}
-
-/**
- * Errors API Gateway answers itself, as RFC 9457 problem details (the function writes its own). `status` is
- * left out where one response type covers several codes: the member is advisory (RFC 9457 §3.1.2) and a
- * template cannot read the status line. `title` is the status phrase, as `about:blank` asks (§4.2.1).
- */
-export const PROBLEM_RESPONSES: readonly {
-  readonly type: apigateway.ResponseType;
-  readonly status?: number;
-  readonly title?: string;
-  /** A fixed hint: the gateway cannot compute the time to the next token or quota period. */
-  readonly retryAfterSeconds?: number;
-}[] = [
-  { type: apigateway.ResponseType.DEFAULT_4XX },
-  { type: apigateway.ResponseType.DEFAULT_5XX },
-  { type: apigateway.ResponseType.BAD_REQUEST_PARAMETERS, status: 400, title: 'Bad Request' },
-  { type: apigateway.ResponseType.MISSING_AUTHENTICATION_TOKEN, status: 403, title: 'Forbidden' },
-  { type: apigateway.ResponseType.INVALID_API_KEY, status: 403, title: 'Forbidden' },
-  { type: apigateway.ResponseType.ACCESS_DENIED, status: 403, title: 'Forbidden' },
-  // Throttling refills tokens every second; a quota only restarts with its period, so retry much later.
-  { type: apigateway.ResponseType.THROTTLED, status: 429, title: 'Too Many Requests', retryAfterSeconds: 1 },
-  {
-    type: apigateway.ResponseType.QUOTA_EXCEEDED,
-    status: 429,
-    title: 'Too Many Requests',
-    retryAfterSeconds: 3600,
-  },
-  { type: apigateway.ResponseType.INTEGRATION_TIMEOUT, status: 504, title: 'Gateway Timeout' },
-];
-
-/** The body template of a gateway response: `messageString` is already a quoted JSON string. */
-export function problemTemplate(response: (typeof PROBLEM_RESPONSES)[number]): string {
-  const title =
-    response.title === undefined ? '"$context.error.responseType"' : JSON.stringify(response.title);
-  const status = response.status === undefined ? '' : `"status":${response.status},`;
-  return `{"type":"about:blank","title":${title},${status}"detail":$context.error.messageString}`;
 }
 
 /** How callers authenticate: an API key, IAM SigV4 signatures, or both on every request. */
@@ -202,7 +166,6 @@ export class QueryApi extends Construct {
         RESULTS_TABLE: props.table.tableName,
         POWERTOOLS_SERVICE_NAME: 'clv-api',
         POWERTOOLS_LOG_LEVEL: 'INFO',
-        API_STAGE: stageName,
       },
       bundling: {
         format: nodejs.OutputFormat.ESM,
@@ -233,6 +196,8 @@ export class QueryApi extends Construct {
       restApiName: props.restApiName ?? `${stack.stackName}-query-api`,
       description: 'CLV engine Query API (read-only)',
       endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
+      // gzip for callers that ask (Power BI, Tableau, curl --compressed): CSV pages shrink about 5×.
+      minCompressionSize: Size.kibibytes(8),
       // Execution logging (loggingLevel below) needs the account-level CloudWatch role, or the first deploy
       // in a fresh account fails. The role is an account setting other APIs may rely on too, so deleting this
       // stack keeps it rather than silently breaking their logging.
