@@ -67,7 +67,8 @@ export async function ensureBucket(s3: S3Client, bucket: string): Promise<void> 
 
 /** True when the bucket holds at least one object under `prefix`. */
 export async function hasObjects(s3: S3Client, bucket: string, prefix: string): Promise<boolean> {
-  const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: 1 }));
+  // No MaxKeys: s3rver answers 500 InternalError to a listing it has to truncate (MaxKeys below the count).
+  const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
   return (page.KeyCount ?? 0) > 0;
 }
 

@@ -129,21 +129,26 @@ export function makeResultsReader(ddb: DynamoDBDocumentClient, table: string): R
     },
 
     async listRuns(limit: number, cursor?: string): Promise<SegmentPage<RunRecord>> {
+      const pageSize = Math.min(MAX_RUNS_PAGE, Math.max(1, Math.floor(limit)));
       const out = await ddb.send(
         new QueryCommand({
           TableName: table,
           KeyConditionExpression: 'PK = :pk',
           ExpressionAttributeValues: { ':pk': RUNS_PK },
           ScanIndexForward: false,
-          Limit: Math.min(MAX_RUNS_PAGE, Math.max(1, Math.floor(limit))),
+          Limit: pageSize + 1,
           ExclusiveStartKey: cursor ? decodeRunsCursor(cursor) : undefined,
         }),
       );
+      // One entry more than the page tells whether another page exists (LastEvaluatedKey alone does not).
+      const entries = (out.Items ?? []).slice(0, pageSize);
+      const more =
+        (out.Items ?? []).length > pageSize || (entries.length < pageSize && !!out.LastEvaluatedKey);
       // The index entries are lean (history reads scan them); a page of runs hydrates the full records.
-      const records = await Promise.all((out.Items ?? []).map((i) => get(runRecordKey(String(i.runId)))));
+      const records = await Promise.all(entries.map((i) => get(runRecordKey(String(i.runId)))));
       const items = records.filter((r) => r !== undefined).map((r) => stripKeys<RunRecord>(r));
-      const last = out.LastEvaluatedKey;
-      return last
+      const last = entries.at(-1);
+      return more && last
         ? { items, nextCursor: Buffer.from(String(last.SK), 'utf8').toString('base64url') }
         : { items };
     },

@@ -144,6 +144,11 @@ export async function mergeSegmentPage(
     items.push(item);
   }
 
+  // A Query that stops at its Limit returns LastEvaluatedKey even when nothing follows; look ahead in
+  // shards left empty so the last page says it is the last instead of leading to an empty one.
+  await Promise.all(
+    readers.map((reader, shard) => (reader.buffer.length === 0 ? fill(shard, reader) : undefined)),
+  );
   for (const reader of readers) if (reader.buffer.length === 0 && !reader.more) reader.last = 0;
   const k = readers.map((r) => r.last);
   if (k.every((x) => x === 0)) return { items };

@@ -59,9 +59,12 @@ export function decodeCursor(cursor: string, fingerprint: string): ApiCursor {
   return { runId: envelope.r, position: envelope.p };
 }
 
-/** Bytes a row adds to the Lambda response: its JSON, escaped once more as the proxy body string. */
+/**
+ * An upper bound of the bytes a row adds to the Lambda response, where the body is a JSON string inside
+ * the proxy result: escaping JSON text once more at most doubles it (only `\\` and `"` grow, to 2 bytes).
+ */
 export function rowCost(row: unknown): number {
-  return Buffer.byteLength(JSON.stringify(JSON.stringify(row)), 'utf8');
+  return 2 * Buffer.byteLength(JSON.stringify(row), 'utf8') + 2;
 }
 
 /** One page of an in-memory list from `offset`: at most `limit` rows and PAGE_BUDGET_BYTES (always ≥ 1 row). */

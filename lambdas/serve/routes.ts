@@ -212,7 +212,8 @@ const listCustomers = defineRoute({
         limit: input.limit,
         cursor: position,
         order: { sort: query.sort, direction: query.order },
-        budget: { bytes: PAGE_BUDGET_BYTES, cost: (m: MemberResult) => rowCost(customerRowOf(m)) },
+        // A member carries the row's fields (plus its run ref), so its cost bounds the row's.
+        budget: { bytes: PAGE_BUDGET_BYTES, cost: (m: MemberResult) => rowCost(m) },
       })
       .catch((error: unknown) => {
         throw error instanceof InvalidCursorError ? staleCursor() : error;

@@ -112,4 +112,24 @@ describe('npm start serving the query API', () => {
     expect(withoutKey?.status).toBe(403);
     expect(code).toBe(0);
   });
+
+  it('runs again on the data the first start left behind', async () => {
+    // Act: same state folder as the previous test, so the bucket already holds the sample
+    const { stdout, code } = await run('node_modules/.bin/tsx', ['bin/local.ts', '--quiet', '--no-serve'], {
+      env: { ...process.env, CLV_LOCAL_DIR: join(dir, 'serve-state') },
+      timeout: 110_000,
+    }).then(
+      (r) => ({ stdout: r.stdout, code: 0 }),
+      (e: { stdout?: string; stderr?: string; code?: number }) => ({
+        stdout: `${e.stdout}${e.stderr}`,
+        code: e.code ?? 1,
+      }),
+    );
+
+    // Assess
+    expect(code, stdout).toBe(0);
+    expect(stdout).not.toContain('Generated sample exports');
+    expect(stdout).toMatch(/status published/);
+    expect(stdout).not.toContain('Query API serving');
+  });
 });

@@ -123,6 +123,20 @@ describe('results store on dynalite', () => {
     },
   );
 
+  it('ends on the last full page when the segment size is a multiple of the page size', async () => {
+    // Act: 300 members, 3 pages of 100
+    const pages: number[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.segmentCustomers(RUN_A, '_all', '_all', { limit: 100, cursor });
+      pages.push(page?.items.length ?? -1);
+      cursor = page?.nextCursor;
+    } while (cursor && pages.length < 10);
+
+    // Assess
+    expect(pages).toEqual([100, 100, 100]);
+  });
+
   it('refuses a cursor issued for another sort order', async () => {
     const first = await store.segmentCustomers(RUN_A, '_all', '_all', {
       limit: 5,

@@ -19,11 +19,11 @@ function widest(n: number, width: number): CustomerMetrics[] {
     customerId: wide('c', i),
     acquisitionChannel: 'ads',
     cohortMonth: '2025-01',
-    historicClv: -123456789.123456789 - i / 7,
-    netRevenue: -98765432.1987654321,
-    averageOrderValue: 1.2345678901234567e-7,
+    historicClv: -123456789.12345679 - i / 7,
+    netRevenue: -98765432.19876543,
+    averageOrderValue: 1.2345678901234568e-7,
     cac: 12345.678901234567,
-    clvToCac: -1.2345678901234567e-300,
+    clvToCac: -1.2345678901234568e-300,
     rfm: { ...c.rfm, segment: 'potential_loyalist' },
   }));
 }
