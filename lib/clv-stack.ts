@@ -81,8 +81,9 @@ export class ClvStack extends Stack {
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.nightlySchedule.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
     new CfnOutput(this, 'ApiUrl', {
-      description: 'Query API base URL (the stage); routes start with v1/',
-      value: this.queryApi.api.url,
+      description: 'Query API base URL (the stage, no trailing slash); routes are <ApiUrl>/v1/...',
+      // RestApi.url ends in "/", which turns "$ApiUrl/v1/..." into "//v1"; this is the same URL without it.
+      value: `https://${this.queryApi.api.restApiId}.execute-api.${this.region}.${this.urlSuffix}/${this.queryApi.stage.stageName}`,
     });
     new CfnOutput(this, 'ApiFunctionName', { value: this.queryApi.function.functionName });
     new CfnOutput(this, 'ApiAccessLogGroupName', { value: this.queryApi.accessLogGroup.logGroupName });

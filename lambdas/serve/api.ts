@@ -79,6 +79,8 @@ function nextLink(request: ApiRequest, cursor: string): string {
 function render(route: Route, request: ApiRequest, output: RouteOutput, csv: boolean, next: string | null) {
   const headers: Record<string, string> = { 'cache-control': 'no-store' };
   if (output.kind === 'list' && output.run) headers['x-run-id'] = output.run.runId;
+  if (output.kind === 'object' && typeof output.row.runId === 'string')
+    headers['x-run-id'] = output.row.runId;
   if (next) headers.link = `<${nextLink(request, next)}>; rel="next"`;
   if (output.kind === 'document') {
     return {
@@ -89,7 +91,7 @@ function render(route: Route, request: ApiRequest, output: RouteOutput, csv: boo
   }
   if (csv && route.csv) {
     const rows = output.kind === 'list' ? output.rows : [output.row];
-    const columns = route.csv.columns(rows);
+    const columns = route.csv.columns(output.kind === 'list' ? (output.columnRows ?? rows) : rows);
     return {
       statusCode: 200,
       headers: { ...headers, 'content-type': 'text/csv; charset=utf-8; header=present' },

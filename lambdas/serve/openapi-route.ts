@@ -44,6 +44,8 @@ const problemSchema = {
   },
 };
 
+const OPENAPI_ID = 'getOpenApi';
+
 const problem = (description: string) => ({
   description,
   content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
@@ -57,10 +59,26 @@ function operation(route: Route, isList: boolean): Record<string, unknown> {
     schema: jsonSchema(schema, 'input'),
   }));
   const queryParameters = Object.entries(shapeOf(route.query)).map(([name, schema]) => {
-    const spec = jsonSchema(schema, 'input');
-    const { description, ...rest } = spec;
-    return { name, in: 'query', required: false, ...(description ? { description } : {}), schema: rest };
+    // A parameter whose wire string parses to another type documents that type (`openapi` in its meta).
+    const { description, openapi, ...rest } = jsonSchema(schema, 'input');
+    return {
+      name,
+      in: 'query',
+      required: false,
+      ...(description ? { description } : {}),
+      schema: openapi ?? rest,
+    };
   });
+  const pages = 'cursor' in shapeOf(route.query);
+  const errors: Record<string, unknown> = {
+    '400': problem('Invalid parameter: `errors` names each one and what it allows'),
+    '403': problem('Missing or invalid API key (API Gateway); also any path not listed here'),
+  };
+  if (route.id !== OPENAPI_ID) errors['404'] = problem('Unknown run, segment or customer');
+  if (!route.csv) errors['406'] = problem('Accept asks for CSV; this route is JSON only');
+  if (pages) errors['410'] = problem('The run a cursor was paging has been replaced; start again');
+  errors['429'] = problem('Throttled: usage plan rate or quota, or the table is busy; see Retry-After');
+  errors['500'] = problem('Unexpected error; quote requestId');
   const row = jsonSchema(route.row, 'output');
   const body = isList
     ? {
@@ -93,12 +111,7 @@ function operation(route: Route, isList: boolean): Record<string, unknown> {
         description: isList ? 'A page; `Link: <...>; rel="next"` when there is more' : 'OK',
         content,
       },
-      '400': problem('Invalid parameter: `errors` names each one and what it allows'),
-      '403': problem('Missing or invalid API key (API Gateway)'),
-      '404': problem('Unknown run, segment or customer'),
-      '410': problem('The run a cursor was paging has been replaced; start again'),
-      '429': problem('Throttled: usage plan rate or quota, or the table is busy; see Retry-After'),
-      '500': problem('Unexpected error; quote requestId'),
+      ...errors,
     },
   };
 }
@@ -131,7 +144,7 @@ export function openApiDocument(routes: readonly Route[], serverUrl: string): Re
 /** GET /v1/openapi.json over the given data routes. */
 export function openApiRoute(dataRoutes: readonly Route[]): Route {
   const self: Route = defineRoute({
-    id: 'getOpenApi',
+    id: OPENAPI_ID,
     path: '/v1/openapi.json',
     summary: 'This API as OpenAPI 3.1',
     description: 'Generated from the same zod schemas that validate requests.',

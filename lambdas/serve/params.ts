@@ -20,13 +20,23 @@ const calendarDate = z
   .refine(isCalendarDate, 'not a calendar date')
   .meta({ format: 'date' });
 
-export const limitParam = z
-  .string()
-  .regex(/^\d{1,7}$/, `expected a whole number from 1 to ${MAX_LIMIT}`)
-  .transform(Number)
-  .pipe(z.number().int().min(1).max(MAX_LIMIT))
-  .optional()
-  .meta({ description: `Rows per page, 1–${MAX_LIMIT}; default ${DEFAULT_LIMIT}` });
+/** `limit` of a list whose pages hold at most `max` rows; documented in OpenAPI as the integer it is. */
+export const limitParamUpTo = (max: number) =>
+  z
+    .string()
+    .regex(/^\d{1,7}$/, `expected a whole number from 1 to ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(max))
+    .optional()
+    .meta({
+      description: `Rows per page, 1–${max}; default ${Math.min(DEFAULT_LIMIT, max)}`,
+      openapi: { type: 'integer', minimum: 1, maximum: max, default: Math.min(DEFAULT_LIMIT, max) },
+    });
+
+export const limitParam = limitParamUpTo(MAX_LIMIT);
+
+/** Runs are hydrated one GetItem each, so their pages are smaller. */
+export const MAX_RUNS_LIMIT = 100;
 
 export const cursorParam = z
   .string()
@@ -42,8 +52,8 @@ export const formatParam = z
 
 export const runParam = z
   .string()
-  .refine(
-    (v) => v === 'current' || RUN_ID.test(v),
+  .regex(
+    /^(current|\d{4}-\d{2}-\d{2}T[0-9A-Za-z]{1,32})$/,
     'expected "current" or a run id such as 2026-11-24T020001Z',
   )
   .optional()
@@ -67,7 +77,7 @@ export const segmentParam = z
 
 const listParams = { limit: limitParam, cursor: cursorParam, format: formatParam };
 
-export const runsQuery = z.object(listParams).strict();
+export const runsQuery = z.object({ ...listParams, limit: limitParamUpTo(MAX_RUNS_LIMIT) }).strict();
 export const recordQuery = z.object({ format: formatParam }).strict();
 export const summaryQuery = z.object({ run: runParam, format: formatParam }).strict();
 export const segmentsQuery = z
@@ -106,7 +116,10 @@ export const customerQuery = z
       .enum(['true', 'false'])
       .transform((v) => v === 'true')
       .optional()
-      .meta({ description: 'true: the customer in every retained run, newest first (a paged list)' }),
+      .meta({
+        description: 'true: the customer in every retained run, newest first (a paged list)',
+        openapi: { type: 'boolean', default: false },
+      }),
     ...listParams,
   })
   .strict()

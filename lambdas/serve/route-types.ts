@@ -25,6 +25,8 @@ export type RouteOutput =
       /** The run every row belongs to, for run-scoped lists. */
       readonly run: RunRef | null;
       readonly next: ApiCursor | null;
+      /** Rows the CSV columns come from when they vary by row (default: this page's rows). */
+      readonly columnRows?: readonly Row[];
     }
   | { readonly kind: 'document'; readonly body: unknown };
 

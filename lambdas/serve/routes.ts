@@ -244,7 +244,9 @@ const getCustomer = defineRoute({
     if (input.query.history) {
       const history = await input.reader.customerHistory(customerId);
       if (history.length === 0) throw new NotFoundError(`No customer ${customerId} in any retained run`);
-      return listPage(history.map(customerDetailOf), input, null);
+      const rows = history.map(customerDetailOf);
+      // Attribute columns from the whole history, so every CSV page has the same header.
+      return { ...listPage(rows, input, null), columnRows: rows } as RouteOutput;
     }
     const run = await resolveRun(input.reader, input.query.run, undefined);
     const customer = await input.reader.customer(customerId, run);

@@ -342,7 +342,21 @@ describe('Query API with default configuration', () => {
 
     // Assess
     template.hasOutput('ApiUrl', {
-      Value: { 'Fn::Join': ['', Match.arrayWith(['https://', { Ref: apiId }])] },
+      Value: {
+        'Fn::Join': [
+          '',
+          [
+            'https://',
+            { Ref: apiId },
+            '.execute-api.',
+            { Ref: 'AWS::Region' },
+            '.',
+            { Ref: 'AWS::URLSuffix' },
+            '/',
+            { Ref: Match.anyValue() },
+          ],
+        ],
+      },
     });
     template.hasOutput('ApiKeyId', { Value: { Ref: keyId } });
     template.hasOutput('ApiKeyValueCommand', {

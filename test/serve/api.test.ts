@@ -270,6 +270,31 @@ describe('customers', () => {
     expect((history.items as Array<{ runId: string }>).map((h) => h.runId)).toEqual([RUN_2, RUN_1]);
   });
 
+  it('keeps one CSV header on every page of a history whose attributes change between runs', async () => {
+    // Prepare: the customer has no attributes in the older run
+    const { call, reader } = setup();
+    const older = reader.runs[0] as (typeof reader.runs)[number];
+    reader.runs[0] = {
+      ...older,
+      customers: older.customers.map((c) => (c.customerId === 'c00001' ? { ...c, attributes: {} } : c)),
+    };
+
+    // Act
+    const first = await call(request('/v1/customers/c00001', { history: 'true', format: 'csv', limit: '1' }));
+    const cursor = new URL(/<([^>]+)>/.exec(first.headers.link ?? '')?.[1] ?? 'http://x').searchParams.get(
+      'cursor',
+    );
+    const second = await call(
+      request('/v1/customers/c00001', { history: 'true', format: 'csv', limit: '1', cursor: cursor ?? '' }),
+    );
+
+    // Assess
+    const header = (r: ApiResponse) => r.body.split('\r\n')[0];
+    expect(header(first)).toBe(header(second));
+    expect(header(second)).toMatch(/,attribute\.country,attribute\.plan$/);
+    expect(second.body.split('\r\n')[1]?.endsWith(',,')).toBe(true);
+  });
+
   it('spreads attributes into attribute.<name> CSV columns', async () => {
     const { call } = setup();
     const csv = (await call(request('/v1/customers/c00001', { format: 'csv' }))).body.trimEnd().split('\r\n');

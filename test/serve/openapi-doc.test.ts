@@ -13,6 +13,7 @@ interface Parameter {
   readonly name: string;
   readonly in: string;
   readonly required?: boolean;
+  readonly schema?: unknown;
 }
 
 interface Operation {
@@ -101,13 +102,35 @@ describe('the OpenAPI document is structurally OpenAPI 3.1', () => {
     },
   );
 
-  it('gives every operation a 200, 400, 404 and 429 response', () => {
+  it('gives every operation a 200, 400 and 429 response, and 404 to every data route', () => {
     const missing = operations.flatMap((op) =>
-      ['200', '400', '404', '429']
+      ['200', '400', '429', ...(op.operationId === 'getOpenApi' ? [] : ['404'])]
         .filter((status) => !(status in op.responses))
         .map((status) => `${op.operationId} ${status}`),
     );
     expect(missing).toEqual([]);
+  });
+
+  it('declares 410 exactly on the routes that page with a cursor', () => {
+    const pagedWith410 = operations.map((op) => [op.operationId, '410' in op.responses]);
+    const pagedByCursor = operations.map((op) => [
+      op.operationId,
+      op.parameters.some((p) => p.name === 'cursor'),
+    ]);
+    expect(pagedWith410).toEqual(pagedByCursor);
+  });
+
+  it('documents limit as the integer it is, with its bounds and default', () => {
+    const limits = operations.flatMap((op) =>
+      op.parameters.filter((p) => p.name === 'limit').map((p) => [op.operationId, p.schema]),
+    );
+    expect(Object.fromEntries(limits)).toEqual({
+      listRuns: { type: 'integer', minimum: 1, maximum: 100, default: 100 },
+      listSegments: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+      getSegmentHistory: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+      listCustomers: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+      getCustomer: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+    });
   });
 
   it('has unique operationIds, the routes’ ids', () => {
