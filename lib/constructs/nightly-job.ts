@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { Duration, Size, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,8 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { JobSettings } from '../../lambdas/platform/config.js';
-
-const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+import { esmBundling, PROJECT_ROOT } from './esm-bundling.js';
 
 /** Native packages the bundle loads at run time from `node_modules` beside `index.mjs`. */
 const RUNTIME_PACKAGES = [
@@ -121,17 +119,11 @@ export class NightlyJob extends Construct {
         CLV_SETTINGS: JSON.stringify(settings),
         NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: {
-        format: nodejs.OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        minify: true,
+      bundling: esmBundling({
         sourceMap: true,
         sourcesContent: false,
-        // Replaces the default ['@aws-sdk/*']: the SDK is bundled so its version is the lock file's.
+        // DuckDB's native packages are copied beside the bundle (afterBundling), not bundled.
         externalModules: ['@duckdb/*'],
-        // Bundled CommonJS dependencies call require(); ESM output has none without this.
-        banner:
-          "import { createRequire as __clvCreateRequire } from 'node:module'; const require = __clvCreateRequire(import.meta.url);",
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
@@ -144,7 +136,7 @@ export class NightlyJob extends Construct {
             ),
           ],
         },
-      },
+      }),
     });
 
     const exportsObjects = bucket.arnForObjects(`${settings.exportsPrefix}*`);

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -9,9 +8,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ROUTES } from '../../lambdas/serve/api.js';
 import { queryParameterNames } from '../../lambdas/serve/route-types.js';
+import { esmBundling, PROJECT_ROOT } from './esm-bundling.js';
 import { PROBLEM_RESPONSES, problemTemplate } from './problem-responses.js';
-
-const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** One route of the Query API (always GET): `{name}` segments are required path parameters. */
 export interface ApiRoute {
@@ -167,16 +165,7 @@ export class QueryApi extends Construct {
         POWERTOOLS_SERVICE_NAME: 'clv-api',
         POWERTOOLS_LOG_LEVEL: 'INFO',
       },
-      bundling: {
-        format: nodejs.OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        minify: true,
-        // Replaces the default ['@aws-sdk/*']: the SDK is bundled so its version is the lock file's.
-        externalModules: [],
-        // Bundled CommonJS dependencies call require(); ESM output has none without this.
-        banner:
-          "import { createRequire as __clvCreateRequire } from 'node:module'; const require = __clvCreateRequire(import.meta.url);",
-      },
+      bundling: esmBundling(),
     });
     const tableArn = props.table.tableArn;
     this.role.addToPolicy(
