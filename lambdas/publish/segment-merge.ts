@@ -81,7 +81,8 @@ export async function mergeSegmentPage(
   const limit = Math.max(1, Math.floor(page.limit));
   // Members hash evenly over shards, so each shard gives about limit ÷ S items a page; reading twice that
   // (plus slack) keeps most pages to one Query per shard without reading S × limit items.
-  const queryLimit = Math.min(limit, Math.ceil((2 * limit) / where.shards) + 8);
+  // One more than a page can take from a shard, so a shard rarely ends a page with an empty buffer.
+  const queryLimit = Math.min(limit, Math.ceil((2 * limit) / where.shards) + 8) + 1;
   const state = page.cursor ? decodeCursor(page.cursor, where, order) : undefined;
   const readers: ShardReader[] = Array.from({ length: where.shards }, (_, shard) => {
     const last = state ? (state.k[shard] ?? null) : null;
@@ -95,7 +96,7 @@ export async function mergeSegmentPage(
     return { buffer: [], more: last !== 0, startKey, last };
   });
 
-  async function fill(shard: number, reader: ShardReader): Promise<void> {
+  async function fill(shard: number, reader: ShardReader, Limit = queryLimit): Promise<void> {
     while (reader.buffer.length === 0 && reader.more) {
       const out = await ddb.send(
         new QueryCommand({
@@ -104,7 +105,7 @@ export async function mergeSegmentPage(
           KeyConditionExpression: 'PK = :pk',
           ExpressionAttributeValues: { ':pk': memberPk(where.runId, where.dimension, where.value, shard) },
           ScanIndexForward: order.direction === 'asc',
-          Limit: queryLimit,
+          Limit,
           ExclusiveStartKey: reader.startKey,
         }),
       );
@@ -146,8 +147,9 @@ export async function mergeSegmentPage(
 
   // A Query that stops at its Limit returns LastEvaluatedKey even when nothing follows; look ahead in
   // shards left empty so the last page says it is the last instead of leading to an empty one.
+  // One item is enough to know; the next page reads it again from the cursor.
   await Promise.all(
-    readers.map((reader, shard) => (reader.buffer.length === 0 ? fill(shard, reader) : undefined)),
+    readers.map((reader, shard) => (reader.buffer.length === 0 ? fill(shard, reader, 1) : undefined)),
   );
   for (const reader of readers) if (reader.buffer.length === 0 && !reader.more) reader.last = 0;
   const k = readers.map((r) => r.last);
