@@ -46,13 +46,18 @@ export function customerSummarySql(window: ChurnWindow, attributeColumns: readon
         coalesce(bool_or(order_date > ${previousStart} AND order_date <= ${lastStart}), false) AS prev_active,
         coalesce(bool_or(order_date > ${lastStart}), false) AS last_active
       FROM o GROUP BY customer_id
+    ), f AS (
+      SELECT o.customer_id, fsum(o.revenue - o.refund) AS first_net
+      FROM o JOIN a ON a.customer_id = o.customer_id AND o.order_date = a.first_date
+      GROUP BY o.customer_id
     )
     SELECT a.customer_id, ${days('first_date')} AS first_date, ${days('last_date')} AS last_date,
       orders, purchase_days, gross, refunds, gross - refunds AS net, a.cost,
       ${days('coalesce(c.acquired_at, first_date)')} AS acquired_at,
       coalesce(c.acquisition_channel, first_channel, 'unknown') AS acquisition_channel,
-      prev_active, last_active${attrs}
-    FROM a LEFT JOIN customers_ok c ON c.customer_id = a.customer_id
+      prev_active, last_active, f.first_net${attrs}
+    FROM a JOIN f ON f.customer_id = a.customer_id
+    LEFT JOIN customers_ok c ON c.customer_id = a.customer_id
     ORDER BY a.customer_id`;
 }
 
@@ -79,8 +84,9 @@ export async function readCustomerSummaries(
     col<boolean>(11),
     col<boolean>(12),
   ];
+  const firstNet = col<number>(13);
   const attrNames = attributeColumns.map((c) => c.slice(ATTRIBUTE_PREFIX.length));
-  const attrValues = attributeColumns.map((_, k) => col<string | null>(13 + k));
+  const attrValues = attributeColumns.map((_, k) => col<string | null>(14 + k));
   const isoDay = dayFormatter();
   const out = new Array<CustomerSummary>(ids.length);
   for (let i = 0; i < ids.length; i++) {
@@ -98,6 +104,7 @@ export async function readCustomerSummaries(
       grossRevenue: gross[i] as number,
       refunds: refunds[i] as number,
       netRevenue: net[i] as number,
+      firstPurchaseNetRevenue: firstNet[i] as number,
       cost: cost[i] ?? null,
       acquiredAt: isoDay(acquired[i] as number),
       acquisitionChannel: channel[i] as string,
@@ -107,4 +114,45 @@ export async function readCustomerSummaries(
     };
   }
   return out;
+}
+
+/** Per customer acquired on or before the split: the calibration history and the holdout purchases. */
+export interface CalibrationHistories {
+  /** Repeat purchase days on or before the split (distinct days − 1). */
+  readonly x: Float64Array;
+  /** Days from the first purchase to the last one on or before the split. */
+  readonly tx: Float64Array;
+  /** Days from the first purchase to the split. */
+  readonly T: Float64Array;
+  /** Distinct purchase days after the split, up to asOf: the repeat purchases the backtest predicts. */
+  readonly holdoutPurchases: Float64Array;
+}
+
+/** The backtest's inputs: histories cut at `split`, and what each customer bought after it up to `asOf`. */
+export async function readCalibrationHistories(
+  conn: DuckDBConnection,
+  split: string,
+  asOf: string,
+): Promise<CalibrationHistories> {
+  const cut = sqlDate(split);
+  const reader = await conn.runAndReadAll(`WITH o AS (
+      SELECT customer_id, order_date FROM orders_ok
+      WHERE status <> 'cancelled' AND order_date <= ${sqlDate(asOf)}
+    ), c AS (
+      SELECT customer_id, min(order_date) AS first_date,
+        count(DISTINCT order_date) FILTER (WHERE order_date <= ${cut})::INTEGER AS calibration_days,
+        max(order_date) FILTER (WHERE order_date <= ${cut}) AS calibration_last,
+        count(DISTINCT order_date) FILTER (WHERE order_date > ${cut})::INTEGER AS holdout_days
+      FROM o GROUP BY customer_id
+    )
+    SELECT calibration_days - 1, (calibration_last - first_date)::INTEGER, (${cut} - first_date)::INTEGER,
+      holdout_days
+    FROM c WHERE first_date <= ${cut} ORDER BY customer_id`);
+  const cols = reader.getColumnsJS() as number[][];
+  return {
+    x: Float64Array.from(cols[0] ?? []),
+    tx: Float64Array.from(cols[1] ?? []),
+    T: Float64Array.from(cols[2] ?? []),
+    holdoutPurchases: Float64Array.from(cols[3] ?? []),
+  };
 }

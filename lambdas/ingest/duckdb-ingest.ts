@@ -3,7 +3,12 @@ import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { ChurnWindow, CustomerSummary, SpendByChannelMonth } from '../model/types.js';
 import type { ColumnMapping } from '../platform/config.js';
-import { ATTRIBUTE_PREFIX, readCustomerSummaries } from './customer-summary-sql.js';
+import {
+  ATTRIBUTE_PREFIX,
+  type CalibrationHistories,
+  readCalibrationHistories,
+  readCustomerSummaries,
+} from './customer-summary-sql.js';
 import { assertDateFormat } from './date-sql.js';
 import { IngestError, IngestStateError } from './ingest-errors.js';
 import { readRejects } from './read-rejects.js';
@@ -38,6 +43,8 @@ export interface ExportIngest {
   orderDateRange(): Promise<{ first: string; last: string } | null>;
   /** One summary per customer with a non-cancelled order on or before window.asOf, by customer id. */
   customerSummaries(window: ChurnWindow): Promise<CustomerSummary[]>;
+  /** Histories cut at `split` with each customer's purchases after it, for the predictive backtest. */
+  calibrationHistories(split: string, asOf: string): Promise<CalibrationHistories>;
   /** Marketing spend summed by channel and month, ordered by channel then month. */
   spendByChannelMonth(): Promise<SpendByChannelMonth[]>;
   /** Releases DuckDB; the instance is unusable afterwards. */
@@ -155,6 +162,11 @@ export async function openIngest(options: IngestOptions): Promise<ExportIngest> 
     async customerSummaries(window) {
       requireLoaded();
       return readCustomerSummaries(conn, window, attributeColumns);
+    },
+
+    async calibrationHistories(split, asOf) {
+      requireLoaded();
+      return readCalibrationHistories(conn, split, asOf);
     },
 
     async spendByChannelMonth() {

@@ -21,6 +21,8 @@ export interface CustomerSummary {
   readonly refunds: number;
   /** grossRevenue − refunds. May be ≤ 0 when refunds exceed purchases. */
   readonly netRevenue: number;
+  /** Net revenue of the first purchase day; the rest is repeat spend (the predictive models' monetary value). */
+  readonly firstPurchaseNetRevenue: number;
   /** Σ cost (COGS) when every non-cancelled order carries a cost, else null (the margin rate applies). */
   readonly cost: number | null;
   /** customers.acquired_at when known, else the first order date. */

