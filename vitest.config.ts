@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects so the fast loop stays fast: `unit` never touches the network or spawns servers;
-// `integration` runs against dynalite + s3rver on 127.0.0.1 and synthesizes CDK stacks.
+// Three projects so the fast loop stays fast: `unit` never touches the network or spawns servers;
+// `integration` runs against dynalite + s3rver on 127.0.0.1 and synthesizes CDK stacks; `slow` holds
+// the large simulations (parameter recovery on 100k+ customers).
 export default defineConfig({
   test: {
     projects: [
@@ -9,7 +10,14 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/**/*.int.test.ts', 'test/infra/**'],
+          exclude: ['test/**/*.int.test.ts', 'test/**/*.slow.test.ts', 'test/infra/**'],
+        },
+      },
+      {
+        test: {
+          name: 'slow',
+          include: ['test/**/*.slow.test.ts'],
+          testTimeout: 300_000,
         },
       },
       {
