@@ -34,6 +34,18 @@ function offsetOf(input: RouteInput<unknown, unknown>): number {
   return position;
 }
 
+/** The store's own cursor inside the API cursor (undefined without a cursor), for lists the store pages. */
+function storeCursorOf(cursor: RouteInput<unknown, unknown>['cursor']): string | undefined {
+  const position = cursor?.position;
+  if (position !== undefined && typeof position !== 'string') throw staleCursor();
+  return position;
+}
+
+/** A store's refusal of its cursor is the caller's bad `cursor` parameter (400), not a server error. */
+function asCursorProblem(error: unknown): never {
+  throw error instanceof InvalidCursorError ? staleCursor() : error;
+}
+
 /** A page of an in-memory list, its cursor carrying the offset. */
 function listPage(
   rows: readonly Row[],
@@ -75,12 +87,8 @@ const listRuns = defineRoute({
   csv: { columns: columnsOf(runRow), row: runRowOf },
   shapedBy: [],
   async handle({ reader, cursor, limit }) {
-    const position = cursor?.position;
-    if (position !== undefined && typeof position !== 'string') throw staleCursor();
     const [page, current] = await Promise.all([
-      reader.listRuns(limit, position).catch((error: unknown) => {
-        throw error instanceof InvalidCursorError ? staleCursor() : error;
-      }),
+      reader.listRuns(limit, storeCursorOf(cursor)).catch(asCursorProblem),
       currentRunId(reader),
     ]);
     return {
@@ -205,19 +213,15 @@ const listCustomers = defineRoute({
     const run = await resolveRun(reader, query.run, cursor?.runId);
     const { dimension, value } = query.segment ?? { dimension: ALL, value: ALL };
     dimensionsOf(run, dimension);
-    const position = cursor?.position;
-    if (position !== undefined && typeof position !== 'string') throw staleCursor();
     const page = await reader
       .segmentCustomers(run.runId, dimension, value, {
         limit: input.limit,
-        cursor: position,
+        cursor: storeCursorOf(cursor),
         order: { sort: query.sort, direction: query.order },
         // A member carries the row's fields (plus its run ref), so its cost bounds the row's.
         budget: { bytes: PAGE_BUDGET_BYTES, cost: (m: MemberResult) => rowCost(m) },
       })
-      .catch((error: unknown) => {
-        throw error instanceof InvalidCursorError ? staleCursor() : error;
-      });
+      .catch(asCursorProblem);
     if (!page) throw new NotFoundError(`Run ${run.runId} has no segment ${dimension}=${value}`);
     return {
       kind: 'list',
