@@ -11,7 +11,7 @@ import {
   shrunkPurchasesPerYear,
 } from './historic-clv.js';
 import { rfmScores, rfmSegment } from './rfm.js';
-import type { CustomerMetrics, CustomerSummary, ModelSettings } from './types.js';
+import type { CustomerMetrics, CustomerPrediction, CustomerSummary, ModelSettings } from './types.js';
 
 /** Customer metrics plus the per-customer monthly gross margin (for segment payback). */
 export interface CustomerMetricsResult {
@@ -21,13 +21,39 @@ export interface CustomerMetricsResult {
   readonly businessPurchaseRate: number;
 }
 
-/** Computes CustomerMetrics for every summary, in input order. */
+const NO_PREDICTION = {
+  probabilityAlive: null,
+  expectedPurchases30: null,
+  expectedPurchases90: null,
+  expectedPurchases365: null,
+  expectedAverageOrderValue: null,
+  predictedClvRevenue: null,
+  predictedClv: null,
+  predictedClvToCac: null,
+} as const;
+
+/** The predicted fields of one customer: revenue × margin rate is the margin CLV, compared with CAC. */
+function predictedFields(prediction: CustomerPrediction | undefined, marginRate: number, cac: number | null) {
+  if (!prediction) return NO_PREDICTION;
+  const predictedClv = prediction.predictedClvRevenue * marginRate;
+  return {
+    ...prediction,
+    predictedClv,
+    predictedClvToCac: cac !== null && cac > 0 ? predictedClv / cac : null,
+  };
+}
+
+/**
+ * Computes CustomerMetrics for every summary, in input order. `predictions` (parallel to `summaries`)
+ * come from the predictive models; null leaves the predicted fields null.
+ */
 export function customerMetrics(
   summaries: readonly CustomerSummary[],
   spend: SpendIndex,
   asOf: string,
   lifespanYears: number,
   settings: ModelSettings,
+  predictions: readonly CustomerPrediction[] | null = null,
 ): CustomerMetricsResult {
   const n = summaries.length;
   const dayOf = memoisedDayNumber();
@@ -103,6 +129,7 @@ export function customerMetrics(
       clvToCac: cac !== null && cac > 0 ? clv / cac : null,
       rfm: { r, f, m: rfm.m[i] ?? 1, segment: rfmSegment(r, f) },
       attributes: s.attributes,
+      ...predictedFields(predictions?.[i], marginRate, cac),
     };
   }
   return { customers, monthlyMargin, businessPurchaseRate: rate };

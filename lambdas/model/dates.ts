@@ -104,3 +104,9 @@ export function monthKey(date: string): string {
   parseDate(date);
   return date.slice(0, 7);
 }
+
+/** The date `days` days after `date` (before it when negative). */
+export function addDays(date: string, days: number): string {
+  const d = new Date((dayNumber(date) + days) * MS_PER_DAY);
+  return formatDate({ year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() });
+}

@@ -78,7 +78,10 @@ function spendRows(data: SpendData): SpendRows {
  * Mean negative log-likelihood over θ = (log p, log q, log γ) and its analytic gradient: with u = x·z̄,
  * ∂ℓ/∂p = x[ψ(px + q) − ψ(px) − log(1 + γ/u)], ∂ℓ/∂q = ψ(px + q) − ψ(q) − log(1 + u/γ),
  * ∂ℓ/∂γ = q/γ − (px + q)/(γ + u), each times its parameter for the log scale. The mean (not the sum)
- * keeps the optimiser's tolerances independent of the number of customers.
+ * keeps the optimiser's tolerances independent of the number of customers. x takes few distinct values
+ * (whole purchase days), so log B(px, q) and the ψ terms are computed once per value; log z̄ and u once
+ * per row; and the gradient reuses the logs of the value pass at the same γ (minimize() asks for the
+ * gradient where it last evaluated). Each term is the same expression as in `rowLogLikelihood`.
  */
 function objective(rows: SpendRows): {
   value: (theta: readonly number[]) => number;
@@ -89,27 +92,66 @@ function objective(rows: SpendRows): {
     Math.exp(theta[1] ?? 0),
     Math.exp(theta[2] ?? 0),
   ];
+  const n = rows.x.length;
+  const slotOf = new Map<number, number>();
+  const slot = new Int32Array(n);
+  const logMonetary = new Float64Array(n);
+  const spent = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const x = rows.x[i] ?? 0;
+    let s = slotOf.get(x);
+    if (s === undefined) {
+      s = slotOf.size;
+      slotOf.set(x, s);
+    }
+    slot[i] = s;
+    logMonetary[i] = Math.log(rows.monetary[i] ?? 0);
+    spent[i] = x * (rows.monetary[i] ?? 0);
+  }
+  const xs = Float64Array.from(slotOf.keys());
+  const perX = new Float64Array(xs.length);
+  const perX2 = new Float64Array(xs.length);
+  const logUp = new Float64Array(n); // log1p(u / γ) at loggedGamma
+  const logDown = new Float64Array(n); // log1p(γ / u) at loggedGamma
+  let loggedGamma = Number.NaN;
   const value = (theta: readonly number[]): number => {
     const [p, q, gamma] = unpack(theta);
+    for (let k = 0; k < xs.length; k++) perX[k] = lbeta(p * (xs[k] as number), q);
     let sum = 0;
-    for (let i = 0; i < rows.x.length; i++) {
-      sum += (rows.weight[i] ?? 0) * rowLogLikelihood(p, q, gamma, rows.x[i] ?? 0, rows.monetary[i] ?? 0);
+    for (let i = 0; i < n; i++) {
+      const px = p * (rows.x[i] ?? 0);
+      const u = spent[i] as number;
+      const up = Math.log1p(u / gamma);
+      const down = Math.log1p(gamma / u);
+      logUp[i] = up;
+      logDown[i] = down;
+      sum +=
+        (rows.weight[i] ?? 0) *
+        (-(logMonetary[i] as number) - (perX[slot[i] as number] as number) - q * up - px * down);
     }
+    loggedGamma = gamma;
     return -sum / rows.totalWeight;
   };
   const gradient = (theta: readonly number[]): number[] => {
     const [p, q, gamma] = unpack(theta);
     const psiQ = digamma(q);
+    for (let k = 0; k < xs.length; k++) {
+      perX[k] = digamma(p * (xs[k] as number) + q);
+      perX2[k] = digamma(p * (xs[k] as number));
+    }
+    const cached = Object.is(gamma, loggedGamma);
     let dp = 0;
     let dq = 0;
     let dGamma = 0;
-    for (let i = 0; i < rows.x.length; i++) {
+    for (let i = 0; i < n; i++) {
       const x = rows.x[i] ?? 0;
       const w = rows.weight[i] ?? 0;
-      const u = x * (rows.monetary[i] ?? 0);
-      const psiAll = digamma(p * x + q);
-      dp += w * x * (psiAll - digamma(p * x) - Math.log1p(gamma / u));
-      dq += w * (psiAll - psiQ - Math.log1p(u / gamma));
+      const u = spent[i] as number;
+      const psiAll = perX[slot[i] as number] as number;
+      const down = cached ? (logDown[i] as number) : Math.log1p(gamma / u);
+      const up = cached ? (logUp[i] as number) : Math.log1p(u / gamma);
+      dp += w * x * (psiAll - (perX2[slot[i] as number] as number) - down);
+      dq += w * (psiAll - psiQ - up);
       dGamma += w * (q / gamma - (p * x + q) / (gamma + u));
     }
     const scale = -1 / rows.totalWeight;

@@ -7,10 +7,21 @@
 import { type BacktestReport, backtestReport } from './backtest.js';
 import * as bg from './bg-nbd.js';
 import { collapseHistories } from './btyd-summary.js';
-import type { BgNbdParams, FitReport, GammaGammaParams, ParetoNbdParams, RfmData } from './btyd-types.js';
-import { discountedClv, monthlyDiscountRate } from './discounted-clv.js';
+import {
+  type BgNbdParams,
+  type FitReport,
+  type GammaGammaParams,
+  ModelFitError,
+  type ParetoNbdParams,
+  type RfmData,
+} from './btyd-types.js';
+import { type ClvHorizon, discountedClv, monthlyDiscountRate } from './discounted-clv.js';
+import { ModelError } from './errors.js';
 import { conditionalExpectedAverageSpend, fitGammaGamma, spendFrequencyCorrelation } from './gamma-gamma.js';
 import * as pareto from './pareto-nbd.js';
+import type { CustomerPrediction } from './types.js';
+
+export type { CustomerPrediction } from './types.js';
 
 export type PurchaseModel = 'bg-nbd' | 'pareto-nbd';
 
@@ -36,45 +47,58 @@ export interface CalibrationInput extends RfmData {
   readonly holdoutDays: number;
 }
 
-export interface CustomerPrediction {
-  readonly probabilityAlive: number;
-  readonly expectedPurchases30: number;
-  readonly expectedPurchases90: number;
-  readonly expectedPurchases365: number;
-  readonly expectedAverageOrderValue: number;
-  /** Discounted expected revenue over the horizon. */
-  readonly predictedClvRevenue: number;
+/** A purchase model that could not be fitted on this run's data. */
+export interface FailedModel {
+  readonly status: 'failed';
+  readonly reason: string;
+  readonly fitMs: number;
 }
 
+export type ModelOutcome<P> = (ModelReport<P> & { readonly status: 'fitted' }) | FailedModel;
+
 export interface ModelReport<P> extends FitReport<P> {
+  /** Wall time of the fit on the whole base, in ms (from the injected clock). */
+  readonly fitMs: number;
   readonly backtest: BacktestReport | null;
 }
+
+/** |correlation| of repeat frequency and spend above which the Gamma-Gamma independence looks violated. */
+export const INDEPENDENCE_WARNING_ABOVE = 0.3;
 
 export interface PredictiveResult {
   readonly model: PurchaseModel;
   readonly timeUnit: 'day' | 'week';
   readonly models: {
-    readonly bgNbd: ModelReport<BgNbdParams>;
-    readonly paretoNbd: ModelReport<ParetoNbdParams>;
+    readonly bgNbd: ModelOutcome<BgNbdParams>;
+    readonly paretoNbd: ModelOutcome<ParetoNbdParams>;
   };
   readonly gammaGamma: FitReport<GammaGammaParams> & {
+    readonly fitMs: number;
     readonly customers: number;
     /** Pearson correlation of repeat frequency and mean repeat spend (the model assumes none); null when undefined. */
     readonly spendFrequencyCorrelation: number | null;
   };
   readonly holdoutDays: number | null;
   readonly uniqueHistories: number;
+  /** Things a user should know before trusting the predictions (e.g. spend depends on frequency). */
+  readonly warnings: readonly string[];
   readonly customers: readonly CustomerPrediction[];
 }
 
 const DAYS_PER_UNIT = { day: 1, week: 7 } as const;
-/** Time units per month as lifetimes counts them (30 days, 4.345 weeks), so its users get its numbers. */
-const UNITS_PER_MONTH = { day: 30, week: 4.345 } as const;
+/**
+ * A month is 30 days, as lifetimes counts it for daily data (freq 'D'), so day-unit runs give its numbers.
+ * Weeks use 30/7 rather than lifetimes' 4.345 (30.4 days) so that a run in weeks predicts exactly what
+ * the same run in days does: results are identical up to the unit.
+ */
+const UNITS_PER_MONTH = { day: 30, week: 30 / 7 } as const;
 
 interface Model<P> {
   readonly fit: (data: RfmData) => FitReport<P>;
   readonly expected: (params: P, t: number, x: number, tx: number, T: number) => number;
   readonly alive: (params: P, x: number, tx: number, T: number) => number;
+  /** `expected` for every row at every horizon (one array per horizon), when the model has a faster way. */
+  readonly expectedByHorizon?: (params: P, data: RfmData, horizons: readonly number[]) => Float64Array[];
 }
 
 const MODELS = {
@@ -82,6 +106,7 @@ const MODELS = {
     fit: (data) => bg.fitBgNbd(data),
     expected: bg.conditionalExpectedPurchases,
     alive: bg.probabilityAlive,
+    expectedByHorizon: bg.conditionalExpectedPurchasesByHorizon,
   } satisfies Model<BgNbdParams>,
   'pareto-nbd': {
     fit: (data) => pareto.fitParetoNbd(data),
@@ -116,33 +141,86 @@ function backtest<P>(model: Model<P>, calibration: CalibrationInput, unit: 'day'
   );
 }
 
-/** Fits the models and predicts every customer; throws ModelFitError when a fit fails (the run degrades). */
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** Fits one purchase model on the whole base (timed) and backtests it; a failure is reported, not thrown. */
+function fitAndBacktest<P>(
+  name: PurchaseModel,
+  model: Model<P>,
+  unique: RfmData,
+  calibration: CalibrationInput | null,
+  unit: 'day' | 'week',
+  now: () => number,
+  warnings: string[],
+): ModelOutcome<P> {
+  const t0 = now();
+  let fit: FitReport<P>;
+  try {
+    fit = model.fit(unique);
+  } catch (error) {
+    if (!(error instanceof ModelError)) throw error;
+    return { status: 'failed', reason: `${name}: ${messageOf(error)}`, fitMs: now() - t0 };
+  }
+  const fitMs = now() - t0;
+  let report: BacktestReport | null = null;
+  if (calibration) {
+    try {
+      report = backtest(model, calibration, unit);
+    } catch (error) {
+      if (!(error instanceof ModelError)) throw error;
+      warnings.push(`${name} backtest not available: ${messageOf(error)}`);
+    }
+  }
+  return { status: 'fitted', ...fit, fitMs, backtest: report };
+}
+
+/** `auto`: the lower backtest MAE, else the higher log-likelihood; a fixed model is kept as configured. */
+function chooseModel(
+  setting: PredictiveSettings['model'],
+  fits: { readonly [M in PurchaseModel]: ModelOutcome<unknown> },
+): PurchaseModel {
+  if (setting !== 'auto') return setting;
+  const [bgFit, paretoFit] = [fits['bg-nbd'], fits['pareto-nbd']];
+  if (paretoFit.status === 'failed') return 'bg-nbd';
+  if (bgFit.status === 'failed') return 'pareto-nbd';
+  const bothBacktested = bgFit.backtest !== null && paretoFit.backtest !== null;
+  const score = (fit: ModelReport<unknown>) =>
+    bothBacktested ? (fit.backtest?.meanAbsoluteError ?? 0) : -fit.logLikelihood;
+  return score(paretoFit) < score(bgFit) ? 'pareto-nbd' : 'bg-nbd';
+}
+
+/**
+ * Fits the models and predicts every customer. A purchase model that fails is recorded as failed; the
+ * call throws ModelFitError only when the chosen model or Gamma-Gamma cannot be fitted (the run
+ * degrades: historic metrics still publish). `now` (ms) times the fits for the run record.
+ */
 export function predictCustomers(
   histories: CustomerHistories,
   calibration: CalibrationInput | null,
   settings: PredictiveSettings,
+  now: () => number = () => 0,
 ): PredictiveResult {
   const unit = settings.timeUnit;
   const data = inUnits(histories, unit);
   const { unique, indexOf } = collapseHistories(data);
-
+  const warnings: string[] = [];
   const fits = {
-    'bg-nbd': {
-      ...MODELS['bg-nbd'].fit(unique),
-      backtest: calibration ? backtest(MODELS['bg-nbd'], calibration, unit) : null,
-    },
-    'pareto-nbd': {
-      ...MODELS['pareto-nbd'].fit(unique),
-      backtest: calibration ? backtest(MODELS['pareto-nbd'], calibration, unit) : null,
-    },
+    'bg-nbd': fitAndBacktest('bg-nbd', MODELS['bg-nbd'], unique, calibration, unit, now, warnings),
+    'pareto-nbd': fitAndBacktest(
+      'pareto-nbd',
+      MODELS['pareto-nbd'],
+      unique,
+      calibration,
+      unit,
+      now,
+      warnings,
+    ),
   };
-  const score = (m: PurchaseModel) => fits[m].backtest?.meanAbsoluteError ?? -fits[m].logLikelihood; // no backtest: the better likelihood
-  const chosen: PurchaseModel =
-    settings.model !== 'auto'
-      ? settings.model
-      : score('pareto-nbd') < score('bg-nbd')
-        ? 'pareto-nbd'
-        : 'bg-nbd';
+  const chosen = chooseModel(settings.model, fits);
+  const chosenFit = fits[chosen];
+  if (chosenFit.status === 'failed') throw new ModelFitError(chosenFit.reason);
+  const other = fits[chosen === 'bg-nbd' ? 'pareto-nbd' : 'bg-nbd'];
+  if (other.status === 'failed') warnings.push(`not compared: ${other.reason}`);
 
   const n = data.x.length;
   const spendRows = { x: new Float64Array(n), monetary: new Float64Array(n) };
@@ -150,41 +228,49 @@ export function predictCustomers(
     spendRows.x[i] = data.x[i] as number;
     spendRows.monetary[i] = (data.x[i] as number) > 0 ? (histories.monetary[i] as number) : 0;
   }
+  const t0 = now();
   const gammaGamma = fitGammaGamma(spendRows);
+  const gammaGammaMs = now() - t0;
   const spendCustomers = spendRows.x.reduce(
     (c, x, i) => c + (x > 0 && (spendRows.monetary[i] as number) > 0 ? 1 : 0),
     0,
   );
+  const correlation = finiteOrNull(spendFrequencyCorrelation(spendRows));
+  if (correlation !== null && Math.abs(correlation) > INDEPENDENCE_WARNING_ABOVE) {
+    warnings.push(
+      `Gamma-Gamma assumes spend does not depend on purchase frequency, but their correlation is ` +
+        `${correlation.toFixed(3)} (|r| > ${INDEPENDENCE_WARNING_ABOVE}): expected order values may be biased`,
+    );
+  }
 
   const horizon = {
     months: settings.horizonMonths,
     unitsPerMonth: UNITS_PER_MONTH[unit],
     monthlyDiscountRate: monthlyDiscountRate(settings.annualDiscountRate),
   };
-  const perDay = 1 / DAYS_PER_UNIT[unit];
-  // Everything but the spend depends on (x, t_x, T) only: computed once per distinct history.
-  const perUnique = Array.from({ length: unique.x.length }, (_, u) => {
-    const [x, tx, T] = [unique.x[u] as number, unique.tx[u] as number, unique.T[u] as number];
-    const model = MODELS[chosen] as Model<unknown>;
-    const params = fits[chosen].params;
-    const expected = (t: number) => model.expected(params, t, x, tx, T);
-    return {
-      probabilityAlive: model.alive(params, x, tx, T),
-      expectedPurchases30: expected(30 * perDay),
-      expectedPurchases90: expected(90 * perDay),
-      expectedPurchases365: expected(365 * perDay),
-      discountedPurchases: discountedClv(expected, 1, horizon),
-    };
-  });
+  const perUnique = predictHistories(
+    MODELS[chosen] as Model<unknown>,
+    chosenFit.params,
+    unique,
+    unit,
+    horizon,
+  );
   const customers = Array.from({ length: n }, (_, i): CustomerPrediction => {
-    const shared = perUnique[indexOf[i] as number] as (typeof perUnique)[number];
+    const u = indexOf[i] as number;
     const x = data.x[i] as number;
     const monetary = spendRows.monetary[i] as number;
     // No positive repeat spend observed: the population mean (the Gamma-Gamma prior mean).
     const aov = conditionalExpectedAverageSpend(gammaGamma.params, monetary > 0 ? x : 0, monetary);
-    const { discountedPurchases, ...rest } = shared;
-    return { ...rest, expectedAverageOrderValue: aov, predictedClvRevenue: discountedPurchases * aov };
+    return {
+      probabilityAlive: perUnique.probabilityAlive[u] as number,
+      expectedPurchases30: perUnique.expected30[u] as number,
+      expectedPurchases90: perUnique.expected90[u] as number,
+      expectedPurchases365: perUnique.expected365[u] as number,
+      expectedAverageOrderValue: aov,
+      predictedClvRevenue: (perUnique.discountedPurchases[u] as number) * aov,
+    };
   });
+  assertFinitePredictions(customers);
 
   return {
     model: chosen,
@@ -192,11 +278,82 @@ export function predictCustomers(
     models: { bgNbd: fits['bg-nbd'], paretoNbd: fits['pareto-nbd'] },
     gammaGamma: {
       ...gammaGamma,
+      fitMs: gammaGammaMs,
       customers: spendCustomers,
-      spendFrequencyCorrelation: finiteOrNull(spendFrequencyCorrelation(spendRows)),
+      spendFrequencyCorrelation: correlation,
     },
     holdoutDays: calibration?.holdoutDays ?? null,
     uniqueHistories: unique.x.length,
+    warnings,
     customers,
   };
+}
+
+/** Per distinct history: P(alive), expected purchases at 30/90/365 days, discounted purchases over the horizon. */
+function predictHistories<P>(
+  model: Model<P>,
+  params: P,
+  unique: RfmData,
+  unit: 'day' | 'week',
+  horizon: ClvHorizon,
+) {
+  const m = unique.x.length;
+  const perDay = 1 / DAYS_PER_UNIT[unit];
+  // Horizons 30, 90, 365 days, then the month ends 0, f, 2f, …, M·f of the discounted sum.
+  const months = Array.from({ length: horizon.months + 1 }, (_, k) => k * horizon.unitsPerMonth);
+  const horizons = [30 * perDay, 90 * perDay, 365 * perDay, ...months];
+  const byHorizon =
+    model.expectedByHorizon?.(params, unique, horizons) ??
+    horizons.map((t) => {
+      const out = new Float64Array(m);
+      for (let u = 0; u < m; u++) {
+        out[u] = model.expected(
+          params,
+          t,
+          unique.x[u] as number,
+          unique.tx[u] as number,
+          unique.T[u] as number,
+        );
+      }
+      return out;
+    });
+  const probabilityAlive = new Float64Array(m);
+  const discountedPurchases = new Float64Array(m);
+  const monthEnds = byHorizon.slice(3);
+  for (let u = 0; u < m; u++) {
+    probabilityAlive[u] = model.alive(
+      params,
+      unique.x[u] as number,
+      unique.tx[u] as number,
+      unique.T[u] as number,
+    );
+    // discountedClv asks for E at exactly k·f, k = 0..M: read month k from the precomputed column.
+    discountedPurchases[u] = discountedClv(
+      (t) => (monthEnds[Math.round(t / horizon.unitsPerMonth)] as Float64Array)[u] as number,
+      1,
+      horizon,
+    );
+  }
+  const [expected30, expected90, expected365] = byHorizon as [Float64Array, Float64Array, Float64Array];
+  return { probabilityAlive, expected30, expected90, expected365, discountedPurchases };
+}
+
+/** No customer's prediction may be NaN or infinite: the run degrades instead of publishing one. */
+function assertFinitePredictions(customers: readonly CustomerPrediction[]): void {
+  const index = customers.findIndex(
+    (c) =>
+      !(
+        Number.isFinite(c.probabilityAlive) &&
+        Number.isFinite(c.expectedPurchases30) &&
+        Number.isFinite(c.expectedPurchases90) &&
+        Number.isFinite(c.expectedPurchases365) &&
+        Number.isFinite(c.expectedAverageOrderValue) &&
+        Number.isFinite(c.predictedClvRevenue)
+      ),
+  );
+  if (index >= 0) {
+    throw new ModelFitError(
+      `customer ${index} (input order) has a non-finite prediction: ${JSON.stringify(customers[index])}`,
+    );
+  }
 }

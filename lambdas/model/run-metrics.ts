@@ -7,6 +7,7 @@ import { type SegmentContext, type SegmentDimension, segmentMetrics } from './se
 import type {
   ChurnWindow,
   CustomerMetrics,
+  CustomerPrediction,
   CustomerSummary,
   ModelSettings,
   RunMetrics,
@@ -27,6 +28,8 @@ function assertSettings(settings: ModelSettings): void {
   if (!(settings.maxLifespanYears > 0 && Number.isFinite(settings.maxLifespanYears))) {
     problems.push('maxLifespanYears must be a finite number > 0');
   }
+  const line = settings.predictive.atRiskBelow;
+  if (!(line > 0 && line <= 1)) problems.push('predictive.atRiskBelow must be in (0, 1]');
   if (!(settings.frequencyPriorYears >= 0 && Number.isFinite(settings.frequencyPriorYears))) {
     problems.push('frequencyPriorYears must be a finite number ≥ 0');
   }
@@ -38,15 +41,22 @@ function attributeValue(customer: CustomerMetrics, name: string): string {
   return value ? value : UNKNOWN;
 }
 
-/** Computes every metric of one run; asOf is `window.asOf`. Linear in customers apart from sorts. */
+/**
+ * Computes every metric of one run; asOf is `window.asOf`. Linear in customers apart from sorts.
+ * `predictions` (parallel to `summaries`, from predictive.ts) fill the predicted fields; null leaves them null.
+ */
 export function runMetrics(
   summaries: readonly CustomerSummary[],
   spend: readonly SpendByChannelMonth[],
   window: ChurnWindow,
   settings: ModelSettings,
+  predictions: readonly CustomerPrediction[] | null = null,
 ): RunMetrics {
   assertSettings(settings);
   const n = summaries.length;
+  if (predictions !== null && predictions.length !== n) {
+    throw new InvalidSettingsError(`${predictions.length} predictions for ${n} customers`);
+  }
   const activeInPreviousWindow = new Uint8Array(n);
   const activeInLastWindow = new Uint8Array(n);
   let activePrevious = 0;
@@ -62,7 +72,14 @@ export function runMetrics(
   }
   const churn = businessChurn(activePrevious, retained, window.months, settings.maxLifespanYears);
   const index = spendIndex(spend);
-  const computed = customerMetrics(summaries, index, window.asOf, churn.expectedLifespanYears, settings);
+  const computed = customerMetrics(
+    summaries,
+    index,
+    window.asOf,
+    churn.expectedLifespanYears,
+    settings,
+    predictions,
+  );
 
   const isNew = new Uint8Array(n);
   computed.customers.forEach((customer, i) => {
@@ -75,6 +92,7 @@ export function runMetrics(
     activeInLastWindow,
     monthlyMargin: computed.monthlyMargin,
     windowMonths: window.months,
+    atRiskBelow: settings.predictive.atRiskBelow,
   };
 
   const dimensions: SegmentDimension[] = [

@@ -13,6 +13,8 @@ export interface SegmentContext {
   /** Monthly gross margin per customer: AOV × purchases per year ÷ 12 × margin rate. */
   readonly monthlyMargin: Float64Array;
   readonly windowMonths: number;
+  /** P(alive) below this counts as at risk. */
+  readonly atRiskBelow: number;
 }
 
 /** How one dimension's value names a customer, and where its marketing spend comes from. */
@@ -40,6 +42,10 @@ interface Accumulator {
   repeaters: number;
   activePrevious: number;
   retained: number;
+  /** Customers with a prediction, their Σ predicted CLV, and those at risk. */
+  predicted: number;
+  totalPredictedClv: number;
+  atRisk: number;
 }
 
 function emptyAccumulator(id: number): Accumulator {
@@ -55,6 +61,9 @@ function emptyAccumulator(id: number): Accumulator {
     repeaters: 0,
     activePrevious: 0,
     retained: 0,
+    predicted: 0,
+    totalPredictedClv: 0,
+    atRisk: 0,
   };
 }
 
@@ -99,6 +108,25 @@ function finalise(
     repeatRate: acc.customers > 0 ? acc.repeaters / acc.customers : 0,
     retention,
     churn,
+    ...predictedSegmentFields(acc, cac),
+  };
+}
+
+/**
+ * Null when the segment's customers have no prediction (the predictive stage did not run) and for a
+ * segment without customers (a channel that spent but acquired nobody). Every customer has a prediction
+ * when the stage ran, so the means are over all of the segment's customers.
+ */
+function predictedSegmentFields(acc: Accumulator, cac: number | null) {
+  if (acc.predicted < acc.customers || acc.customers === 0) {
+    return { meanPredictedClv: null, totalPredictedClv: null, atRiskShare: null, predictedClvToCac: null };
+  }
+  const meanPredictedClv = acc.totalPredictedClv / acc.customers;
+  return {
+    meanPredictedClv,
+    totalPredictedClv: acc.totalPredictedClv,
+    atRiskShare: acc.atRisk / acc.customers,
+    predictedClvToCac: cac === null ? null : meanPredictedClv / cac,
   };
 }
 
@@ -150,6 +178,11 @@ export function segmentMetrics(dimension: SegmentDimension, context: SegmentCont
     acc.allocatedSpend += customer.cac ?? 0;
     acc.monthlyMargin += context.monthlyMargin[i] ?? 0;
     if (customer.frequency >= 1) acc.repeaters += 1;
+    if (customer.predictedClv !== null && customer.probabilityAlive !== null) {
+      acc.predicted += 1;
+      acc.totalPredictedClv += customer.predictedClv;
+      if (customer.probabilityAlive < context.atRiskBelow) acc.atRisk += 1;
+    }
     if (context.activeInPreviousWindow[i] === 1) {
       acc.activePrevious += 1;
       if (context.activeInLastWindow[i] === 1) acc.retained += 1;

@@ -65,6 +65,18 @@ export interface ModelSettings {
   readonly frequencyPriorYears: number;
   /** Customer attribute columns that become segment dimensions besides the built-in ones. */
   readonly segmentDimensions: readonly string[];
+  /** P(alive) below this marks a customer at risk (segment atRiskShare). */
+  readonly predictive: { readonly atRiskBelow: number };
+}
+
+/** One customer's predictions (parallel to the summaries), from the predictive models. */
+export interface CustomerPrediction {
+  readonly probabilityAlive: number;
+  readonly expectedPurchases30: number;
+  readonly expectedPurchases90: number;
+  readonly expectedPurchases365: number;
+  readonly expectedAverageOrderValue: number;
+  readonly predictedClvRevenue: number;
 }
 
 export type RfmSegment =
@@ -111,6 +123,20 @@ export interface CustomerMetrics {
   readonly clvToCac: number | null;
   readonly rfm: { readonly r: number; readonly f: number; readonly m: number; readonly segment: RfmSegment };
   readonly attributes: Readonly<Record<string, string>>;
+  /** P(alive | x, t_x, T) of the chosen purchase model; null when the predictive stage did not run. */
+  readonly probabilityAlive: number | null;
+  /** Expected purchases in the next 30, 90 and 365 days (conditional expectation). */
+  readonly expectedPurchases30: number | null;
+  readonly expectedPurchases90: number | null;
+  readonly expectedPurchases365: number | null;
+  /** Gamma-Gamma conditional expected order value (population mean without positive repeat spend). */
+  readonly expectedAverageOrderValue: number | null;
+  /** Discounted expected revenue over the horizon (lifetimes' monthly sum). */
+  readonly predictedClvRevenue: number | null;
+  /** predictedClvRevenue × marginRate. */
+  readonly predictedClv: number | null;
+  /** predictedClv ÷ cac; null without a CAC or a prediction. */
+  readonly predictedClvToCac: number | null;
 }
 
 /** Metrics of one segment (or of the whole business, dimension `_all`). */
@@ -138,6 +164,13 @@ export interface SegmentMetrics {
   readonly retention: number | null;
   /** 1 − retention (annual). Measured, not floored: unlike RunMetrics.annualChurn it can be 0. */
   readonly churn: number | null;
+  /** Mean and total predicted CLV (margin); null when the predictive stage did not run. */
+  readonly meanPredictedClv: number | null;
+  readonly totalPredictedClv: number | null;
+  /** Share of the segment's customers whose P(alive) is below the at-risk line. */
+  readonly atRiskShare: number | null;
+  /** meanPredictedClv ÷ cac. */
+  readonly predictedClvToCac: number | null;
 }
 
 /** Everything the model core computes for one run. */

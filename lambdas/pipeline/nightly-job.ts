@@ -10,9 +10,10 @@ import type { RunMetrics } from '../model/types.js';
 import type { JobConfig } from '../platform/config.js';
 import type { Logger } from '../platform/logger.js';
 import type { ResultsStore } from '../publish/results-store.js';
-import type { RunRecord } from '../publish/types.js';
+import type { PredictiveReport, RunRecord } from '../publish/types.js';
 import { NightlyJobError, NoOrdersError, RejectThresholdError } from './errors.js';
 import { fetchExportFiles } from './fetch-export.js';
+import { predictStage } from './predict-stage.js';
 import { makeRunId } from './run-id.js';
 import {
   BUILT_IN_DIMENSIONS,
@@ -104,18 +105,25 @@ export async function runNightlyJob(
         );
       }
     };
-    const metrics = await ingestAndModel(config, deps, files, {
+    const modelled = await ingestAndModel(config, deps, files, {
       exportDate,
       asOf,
       scratch,
       timed,
       checkRejects,
     });
-    if (metrics === null || metrics.customers.length === 0) {
+    if (modelled === null || modelled.metrics.customers.length === 0) {
       throw new NoOrdersError('validate', `Export ${exportDate} has no valid orders on or before ${asOf}`);
     }
+    const { metrics, predictive } = modelled;
+    if (predictive.status === 'failed') {
+      deps.log.warn('predictive models not fitted; publishing historic metrics only', {
+        runId,
+        reason: predictive.reason,
+      });
+    }
 
-    record = publishedRecord(record, metrics, 'publishing');
+    record = publishedRecord(record, metrics, predictive, 'publishing');
     const startSeconds = Math.floor(startedAt.getTime() / 1000);
     const expiresAt = startSeconds + settings.retentionDays * 86_400;
     // Per-customer items are most of the storage and expire sooner (docs/storage.md).
@@ -141,7 +149,7 @@ export async function runNightlyJob(
     });
     const finishedAt = deps.clock();
     record = {
-      ...publishedRecord(record, metrics, 'published'),
+      ...publishedRecord(record, metrics, predictive, 'published'),
       finishedAt: finishedAt.toISOString(),
       durationMs: finishedAt.getTime() - startedAt.getTime(),
       stageDurationsMs: { ...durations },
@@ -171,8 +179,9 @@ export async function runNightlyJob(
 }
 
 /**
- * Stages 2–3: DuckDB ingest of the local files (`checkRejects` sees the report before anything is
- * summarised), then the pure model. Null when no order was accepted.
+ * Stages 2–4: DuckDB ingest of the local files (`checkRejects` sees the report before anything is
+ * summarised), the predictive models (which degrade, never fail, the run), then the pure model. Null
+ * when no order was accepted.
  */
 async function ingestAndModel(
   config: JobConfig,
@@ -185,7 +194,7 @@ async function ingestAndModel(
     timed: Timed;
     checkRejects: (report: IngestReport) => Promise<void>;
   },
-): Promise<RunMetrics | null> {
+): Promise<{ metrics: RunMetrics; predictive: PredictiveReport } | null> {
   const { settings } = config;
   const ingest = await deps.openIngest({
     exportDate: ctx.exportDate,
@@ -202,7 +211,15 @@ async function ingestAndModel(
       summaries: await ingest.customerSummaries(window),
       spend: await ingest.spendByChannelMonth(),
     }));
-    return await ctx.timed('model', async () => runMetrics(summaries, spend, window, settings));
+    const { predictions, report } = await ctx.timed('predict', () =>
+      predictStage(ingest, summaries, { first: range.first, asOf: ctx.asOf }, settings.predictive, () =>
+        performance.now(),
+      ),
+    );
+    const metrics = await ctx.timed('model', async () =>
+      runMetrics(summaries, spend, window, settings, predictions),
+    );
+    return { metrics, predictive: report };
   } finally {
     await ingest.close();
   }

@@ -1,7 +1,7 @@
 import type { Dataset, DatasetCounts, IngestReport } from '../ingest/types.js';
 import type { RunMetrics } from '../model/types.js';
 import type { JobSettings } from '../platform/config.js';
-import type { RunRecord, RunRejects } from '../publish/types.js';
+import type { PredictiveReport, RunRecord, RunRejects } from '../publish/types.js';
 
 /** Segment dimensions every run publishes, before the configured customer columns. */
 export const BUILT_IN_DIMENSIONS = ['acquisition_channel', 'cohort_month', 'rfm_segment'] as const;
@@ -47,8 +47,10 @@ export function emptyRunRecord(args: {
     churnWindow: null,
     annualChurn: null,
     expectedLifespanYears: null,
+    predictive: null,
     settings: args.settings,
     failure: null,
+    degraded: null,
   };
 }
 
@@ -69,15 +71,21 @@ export function rejectSummary(report: IngestReport, threshold: number, objectKey
   };
 }
 
-/** The record with the model's headline figures filled in. */
+/** The record with the model's headline figures filled in; a failed predictive stage degrades the run. */
 export function publishedRecord(
   record: RunRecord,
   metrics: RunMetrics,
+  predictive: PredictiveReport,
   status: RunRecord['status'],
 ): RunRecord {
   return {
     ...record,
     status,
+    predictive,
+    degraded:
+      predictive.status === 'failed'
+        ? { stage: 'predict', reason: `no predictions this run: ${predictive.reason}` }
+        : null,
     customers: metrics.customers.length,
     dimensions: Object.fromEntries(Object.entries(metrics.segments).map(([dim, rows]) => [dim, rows.length])),
     business: metrics.business,

@@ -34,6 +34,30 @@ export const mappingSchema = z
   .strict();
 export type ColumnMapping = z.infer<typeof mappingSchema>;
 
+/** The predictive models' settings (docs/metrics.md, "Predictive CLV"). */
+export const predictiveSettingsSchema = z
+  .object({
+    /** Fit BG/NBD, Pareto/NBD and Gamma-Gamma every run. When false the predicted fields are null. */
+    enabled: z.boolean().default(true),
+    /** `auto` keeps the purchase model with the better backtest; or fix one. */
+    model: z.enum(['auto', 'bg-nbd', 'pareto-nbd']).default('auto'),
+    /** Time unit of the fitted parameters (results are identical up to the unit). */
+    timeUnit: z.enum(['day', 'week']).default('day'),
+    /** Predicted CLV horizon in months. */
+    horizonMonths: z.number().int().min(1).max(120).default(12),
+    /** Annual discount rate of predicted CLV (monthly: (1 + annual)^(1/12) − 1). */
+    annualDiscountRate: z.number().min(0).max(1).default(0.1),
+    /** A customer whose P(alive) is below this counts as at risk. */
+    atRiskBelow: z.number().gt(0).max(1).default(0.5),
+    /**
+     * Backtest holdout in days.
+     * @default a quarter of the history, at least 56 days (and at most the history − 1)
+     */
+    holdoutDays: z.number().int().min(1).max(3650).optional(),
+  })
+  .strict();
+export type PredictiveJobSettings = z.infer<typeof predictiveSettingsSchema>;
+
 /** Settings of the nightly job. Every field has a documented default; see docs/operations.md. */
 export const jobSettingsSchema = z
   .object({
@@ -62,6 +86,7 @@ export const jobSettingsSchema = z
     /** Customer columns that become segment dimensions (besides channel, cohort month and RFM). */
     segmentDimensions: z.array(z.string().regex(/^[a-z][a-z0-9_]*$/)).default([]),
     mapping: mappingSchema.default(mappingSchema.parse({})),
+    predictive: predictiveSettingsSchema.default(predictiveSettingsSchema.parse({})),
     /** DuckDB memory cap in MB; keep it below the function's memory. */
     duckdbMemoryMb: z.number().int().min(128).default(1024),
   })

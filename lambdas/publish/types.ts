@@ -1,5 +1,6 @@
 /** The run record: what one nightly run read, rejected, computed and published. */
 import type { Dataset, DatasetCounts, RejectedRow } from '../ingest/types.js';
+import type { PredictiveResult } from '../model/predictive.js';
 import type { ChurnWindow, SegmentMetrics } from '../model/types.js';
 
 export type RunStatus = 'publishing' | 'published' | 'failed';
@@ -24,6 +25,36 @@ export interface RunRejects {
   readonly objectKey: string | null;
 }
 
+/** The backtest's split: histories cut at `calibrationEnd`, purchases counted over the next `days` days. */
+export interface RunHoldout {
+  readonly days: number;
+  readonly calibrationEnd: string;
+  /** Customers whose first purchase is on or before calibrationEnd (those the backtest scores). */
+  readonly customers: number;
+}
+
+/**
+ * What the predictive stage did (docs/metrics.md, "Predictive CLV"): both purchase models with their fit
+ * and backtest, Gamma-Gamma, the chosen model and its warnings. `failed` keeps the reason; the run
+ * still publishes its historic metrics and is marked `degraded`.
+ */
+export type PredictiveReport =
+  | { readonly status: 'disabled' }
+  | {
+      readonly status: 'failed';
+      readonly reason: string;
+      readonly holdout: RunHoldout | null;
+      readonly durationMs: number;
+    }
+  | ({
+      readonly status: 'fitted';
+      readonly holdout: RunHoldout | null;
+      readonly durationMs: number;
+      readonly horizonMonths: number;
+      readonly annualDiscountRate: number;
+      readonly atRiskBelow: number;
+    } & Omit<PredictiveResult, 'customers' | 'holdoutDays'>);
+
 export interface RunRecord {
   /** `<exportDate>T<startedAt compact>`, e.g. `2026-11-24T020001Z`; unique per attempt, sortable. */
   readonly runId: string;
@@ -44,7 +75,11 @@ export interface RunRecord {
   readonly churnWindow: ChurnWindow | null;
   readonly annualChurn: number | null;
   readonly expectedLifespanYears: number | null;
+  /** Model fits, backtest and warnings of the predictive stage; null until it has run. */
+  readonly predictive: PredictiveReport | null;
   /** The job settings used, as parsed (defaults filled in). */
   readonly settings: unknown;
   readonly failure: { readonly stage: string; readonly message: string } | null;
+  /** A published run missing part of its results (e.g. predictions after a failed fit), and why. */
+  readonly degraded: { readonly stage: string; readonly reason: string } | null;
 }

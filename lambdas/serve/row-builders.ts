@@ -32,7 +32,22 @@ export function runRowOf(detail: Row): Row {
     rejectShare: record.rejects.share,
     failureStage: record.failure?.stage ?? null,
     failureMessage: record.failure?.message ?? null,
+    degradedReason: record.degraded?.reason ?? null,
+    ...predictiveColumns(record.predictive),
   });
+}
+
+/** The chosen model and its backtest totals, for the flat run row. */
+function predictiveColumns(report: RunRecord['predictive'] | undefined): Row {
+  if (report?.status !== 'fitted') return {};
+  const chosen = report.model === 'bg-nbd' ? report.models.bgNbd : report.models.paretoNbd;
+  const backtest = chosen.status === 'fitted' ? chosen.backtest : null;
+  return {
+    predictiveModel: report.model,
+    backtestPredictedPurchases: backtest?.predictedPurchases ?? null,
+    backtestActualPurchases: backtest?.actualPurchases ?? null,
+    backtestMeanAbsoluteError: backtest?.meanAbsoluteError ?? null,
+  };
 }
 
 /** The whole business of a published run. */

@@ -40,6 +40,18 @@ export const customerRow = z.object({
   rfmF: z.number().int(),
   rfmM: z.number().int(),
   rfmSegment: z.string(),
+  probabilityAlive: nullableNumber(
+    'P(alive | history) of the run’s purchase model (BG/NBD or Pareto/NBD); null when the run has no predictions',
+  ),
+  expectedPurchases30: nullableNumber('Expected purchases in the next 30 days'),
+  expectedPurchases90: nullableNumber('Expected purchases in the next 90 days'),
+  expectedPurchases365: nullableNumber('Expected purchases in the next 365 days'),
+  expectedAverageOrderValue: nullableNumber(
+    'Gamma-Gamma expected order value (population mean without repeat spend)',
+  ),
+  predictedClv: nullableNumber('Discounted predicted CLV over the horizon, as margin (revenue × marginRate)'),
+  predictedClvRevenue: nullableNumber('Discounted predicted CLV over the horizon, as revenue'),
+  predictedClvToCac: nullableNumber('predictedClv ÷ cac'),
 });
 
 /** A customer with its customer-file attributes (single customer and its history). */
@@ -69,6 +81,12 @@ export const segmentRow = z.object({
   repeatRate: z.number(),
   retention: nullableNumber('Annualised retention between the two churn windows'),
   churn: nullableNumber('1 − retention'),
+  meanPredictedClv: nullableNumber(
+    'Mean discounted predicted CLV (margin); null when the run has no predictions',
+  ),
+  totalPredictedClv: nullableNumber('Sum of the customers’ predicted CLV (margin)'),
+  atRiskShare: nullableNumber('Share of customers whose P(alive) is below the configured at-risk line'),
+  predictedClvToCac: nullableNumber('meanPredictedClv ÷ cac'),
 });
 
 /** The whole business in one run: the `_all` segment plus the run-level churn figures. */
@@ -93,6 +111,81 @@ const rejectedRow = z.object({
   message: z.string(),
   value: z.string().nullable(),
 });
+
+const backtest = z
+  .object({
+    customers: z.number().int(),
+    predictedPurchases: z.number(),
+    actualPurchases: z.number(),
+    meanAbsoluteError: z.number(),
+    correlation: z.number().nullable(),
+    byFrequency: z.array(
+      z.object({
+        frequency: z.string().meta({ description: 'Calibration repeat purchases: `0`..`6` or `7+`' }),
+        customers: z.number().int(),
+        meanPredicted: z.number(),
+        meanActual: z.number(),
+      }),
+    ),
+  })
+  .nullable()
+  .meta({ description: 'Holdout backtest: fit on the calibration period, predicted vs actual purchases' });
+
+const purchaseModel = z.union([
+  z.object({
+    status: z.literal('fitted'),
+    params: z
+      .record(z.string(), z.number())
+      .meta({ description: 'r, alpha, a, b (BG/NBD) or r, alpha, s, beta' }),
+    logLikelihood: z.number(),
+    iterations: z.number().int(),
+    converged: z.boolean(),
+    message: z.string(),
+    fitMs: z.number(),
+    backtest,
+  }),
+  z.object({ status: z.literal('failed'), reason: z.string(), fitMs: z.number() }),
+]);
+
+const holdout = z
+  .object({ days: z.number().int(), calibrationEnd: isoDate, customers: z.number().int() })
+  .nullable();
+
+/** The predictive stage of a run (docs/metrics.md, "Predictive CLV"). */
+const predictiveReport = z
+  .union([
+    z.object({ status: z.literal('disabled') }),
+    z.object({ status: z.literal('failed'), reason: z.string(), holdout, durationMs: z.number() }),
+    z.object({
+      status: z.literal('fitted'),
+      model: z
+        .enum(['bg-nbd', 'pareto-nbd'])
+        .meta({ description: 'The purchase model behind the predictions' }),
+      timeUnit: z.enum(['day', 'week']),
+      horizonMonths: z.number().int(),
+      annualDiscountRate: z.number(),
+      atRiskBelow: z.number(),
+      holdout,
+      durationMs: z.number(),
+      uniqueHistories: z.number().int(),
+      models: z.object({ bgNbd: purchaseModel, paretoNbd: purchaseModel }),
+      gammaGamma: z.object({
+        params: z.record(z.string(), z.number()).meta({ description: 'p, q, gamma' }),
+        logLikelihood: z.number(),
+        iterations: z.number().int(),
+        converged: z.boolean(),
+        message: z.string(),
+        fitMs: z.number(),
+        customers: z
+          .number()
+          .int()
+          .meta({ description: 'Customers with repeat purchases and positive spend' }),
+        spendFrequencyCorrelation: z.number().nullable(),
+      }),
+      warnings: z.array(z.string()),
+    }),
+  ])
+  .nullable();
 
 /** A run record as JSON (nested): inputs, counts, rejects, durations and the settings used. */
 export const runDetail = z.object({
@@ -120,8 +213,13 @@ export const runDetail = z.object({
   }),
   customers: z.number().int(),
   dimensions: z.record(z.string(), z.number().int()).meta({ description: 'Dimension → segment values' }),
+  predictive: predictiveReport,
   settings: z.record(z.string(), z.unknown()).meta({ description: 'Job settings used (defaults filled)' }),
   failure: z.object({ stage: z.string(), message: z.string() }).nullable(),
+  degraded: z
+    .object({ stage: z.string(), reason: z.string() })
+    .nullable()
+    .meta({ description: 'Published without part of its results (e.g. predictions), and why' }),
 });
 
 /** A run record as one flat CSV row. */
@@ -144,6 +242,11 @@ export const runRow = z.object({
   rejectShare: z.number(),
   failureStage: z.string().nullable(),
   failureMessage: z.string().nullable(),
+  degradedReason: z.string().nullable(),
+  predictiveModel: z.enum(['bg-nbd', 'pareto-nbd']).nullable(),
+  backtestPredictedPurchases: z.number().nullable(),
+  backtestActualPurchases: z.number().nullable(),
+  backtestMeanAbsoluteError: z.number().nullable(),
 });
 
 export type CustomerRow = z.infer<typeof customerRow>;

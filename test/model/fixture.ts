@@ -161,6 +161,7 @@ export const fixtureSettings: ModelSettings = {
   maxLifespanYears: 5,
   frequencyPriorYears: 1,
   segmentDimensions: ['country'],
+  predictive: { atRiskBelow: 0.5 },
 };
 
 /** Asserts (by throwing) that every number reachable from `value` is finite; returns how many it saw. */

@@ -8,6 +8,7 @@ import {
   paretoNbdLogLikelihood,
   paretoNbdLogLikelihoods,
   probabilityAlive,
+  SHAPE_BOUND,
 } from '../../lambdas/model/pareto-nbd.js';
 import { lgamma } from '../../lambdas/model/special-functions.js';
 import { simulateParetoNbd } from './pareto-nbd-simulation.js';
@@ -344,5 +345,21 @@ describe('fitParetoNbd', () => {
     expect(() => fitParetoNbd({ x: [], tx: [], T: [] })).toThrow(ModelFitError);
     expect(() => fitParetoNbd({ x: [1, 2], tx: [1, 5], T: [3, 4] })).toThrow(/row 1/);
     expect(() => fitParetoNbd({ x: [1], tx: [1], T: [3], weight: [0] })).toThrow(ModelFitError);
+  });
+});
+
+describe('fitParetoNbd when dropout rates do not vary across customers', () => {
+  it('stops s at SHAPE_BOUND, says so, and keeps the mean dropout rate s/β', () => {
+    // Prepare: μ is almost the same for everyone (s = 10⁴, mean s/β = 0.01 per day)
+    const sim = simulateParetoNbd({ r: 1, alpha: 20, s: 1e4, beta: 1e6 }, 3000, [100, 400], 11);
+
+    // Act
+    const fit = fitParetoNbd(sim);
+
+    // Assess: bounded, reported, and the mean dropout rate recovered within 15% (3,000 customers)
+    expect(fit.params.s).toBeCloseTo(SHAPE_BOUND, 6);
+    expect(fit.message).toMatch(/s reached its bound 20/);
+    expect(fit.params.s / fit.params.beta).toBeGreaterThan(0.01 * 0.85);
+    expect(fit.params.s / fit.params.beta).toBeLessThan(0.01 * 1.15);
   });
 });

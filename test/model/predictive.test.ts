@@ -1,9 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import * as bg from '../../lambdas/model/bg-nbd.js';
+import { ModelFitError } from '../../lambdas/model/btyd-types.js';
 import { discountedClv, monthlyDiscountRate } from '../../lambdas/model/discounted-clv.js';
 import { conditionalExpectedAverageSpend } from '../../lambdas/model/gamma-gamma.js';
 import * as pareto from '../../lambdas/model/pareto-nbd.js';
-import { type PredictiveSettings, predictCustomers } from '../../lambdas/model/predictive.js';
+import {
+  type ModelOutcome,
+  type PredictiveSettings,
+  predictCustomers,
+} from '../../lambdas/model/predictive.js';
 import { simulateParetoNbd } from './pareto-nbd-simulation.js';
 
 const SETTINGS: PredictiveSettings = {
@@ -24,6 +29,12 @@ function customers() {
   return { x: sim.x, tx, T, monetary };
 }
 
+/** The fitted report, or a test failure naming why the model failed. */
+function fitted<P>(outcome: ModelOutcome<P>) {
+  if (outcome.status === 'failed') throw new Error(`expected a fitted model: ${outcome.reason}`);
+  return outcome;
+}
+
 describe('predictCustomers', () => {
   it('fits both models, chooses one, and predicts every customer with finite values', () => {
     // Prepare
@@ -42,8 +53,8 @@ describe('predictCustomers', () => {
 
     // Assess
     expect(['bg-nbd', 'pareto-nbd']).toContain(result.model);
-    expect(result.models.bgNbd.converged && result.models.paretoNbd.converged).toBe(true);
-    expect(result.models.bgNbd.backtest?.customers).toBe(4000);
+    expect(fitted(result.models.bgNbd).converged && fitted(result.models.paretoNbd).converged).toBe(true);
+    expect(fitted(result.models.bgNbd).backtest?.customers).toBe(4000);
     expect(result.customers).toHaveLength(4000);
     for (const c of result.customers) {
       expect(c.probabilityAlive).toBeGreaterThanOrEqual(0);
@@ -62,14 +73,14 @@ describe('predictCustomers', () => {
     // Act
     const result = predictCustomers(data, null, settings);
 
-    // Assess: the first customer with x > 2, recomputed in weeks with lifetimes' 4.345 weeks a month
+    // Assess: the first customer with x > 2, recomputed in weeks, a month being 30/7 weeks (30 days)
     const i = [...data.x].findIndex((x) => x > 2);
     const [x, tx, T] = [data.x[i] as number, (data.tx[i] as number) / 7, (data.T[i] as number) / 7];
-    const params = result.models.bgNbd.params;
+    const params = fitted(result.models.bgNbd).params;
     const aov = conditionalExpectedAverageSpend(result.gammaGamma.params, x, data.monetary[i] as number);
     const clv = discountedClv((t) => bg.conditionalExpectedPurchases(params, t, x, tx, T), aov, {
       months: 12,
-      unitsPerMonth: 4.345,
+      unitsPerMonth: 30 / 7,
       monthlyDiscountRate: monthlyDiscountRate(0.1),
     });
     const got = result.customers[i];
@@ -86,8 +97,48 @@ describe('predictCustomers', () => {
   it('without a backtest keeps the model with the better likelihood', () => {
     const result = predictCustomers(customers(), null, SETTINGS);
     const better =
-      result.models.paretoNbd.logLikelihood > result.models.bgNbd.logLikelihood ? 'pareto-nbd' : 'bg-nbd';
+      fitted(result.models.paretoNbd).logLikelihood > fitted(result.models.bgNbd).logLikelihood
+        ? 'pareto-nbd'
+        : 'bg-nbd';
     expect(result.model).toBe(better);
-    expect(pareto.probabilityAlive(result.models.paretoNbd.params, 0, 0, 10)).toBeGreaterThan(0);
+    expect(pareto.probabilityAlive(fitted(result.models.paretoNbd).params, 0, 0, 10)).toBeGreaterThan(0);
+  });
+
+  it('times each fit with the injected clock and reports no warning for independent spend', () => {
+    // Prepare: a clock that advances 5 ms per reading
+    let ms = 0;
+    const now = () => (ms += 5);
+
+    // Act
+    const result = predictCustomers(customers(), null, SETTINGS, now);
+
+    // Assess: each fit reads the clock twice, so each lasted exactly one tick
+    expect(fitted(result.models.bgNbd).fitMs).toBe(5);
+    expect(fitted(result.models.paretoNbd).fitMs).toBe(5);
+    expect(result.gammaGamma.fitMs).toBe(5);
+    expect(Math.abs(result.gammaGamma.spendFrequencyCorrelation ?? 1)).toBeLessThan(0.3);
+    expect(result.warnings).toEqual([]);
+  });
+
+  it('warns when repeat spend grows with frequency (Gamma-Gamma independence violated)', () => {
+    // Prepare: spend proportional to the number of repeat purchases
+    const data = { ...customers() };
+    data.monetary = Float64Array.from(data.x, (x) => (x > 0 ? 10 + 15 * x : 0));
+
+    // Act
+    const result = predictCustomers(data, null, SETTINGS);
+
+    // Assess
+    expect(result.gammaGamma.spendFrequencyCorrelation).toBeGreaterThan(0.3);
+    expect(result.warnings.join('\n')).toMatch(/correlation is [01]\.\d{3} \(\|r\| > 0\.3\)/);
+  });
+
+  it('fails with ModelFitError when nobody bought twice (no repeat spend to fit Gamma-Gamma)', () => {
+    // Prepare: 500 single-purchase customers
+    const T = Float64Array.from({ length: 500 }, (_, i) => 30 + i);
+    const data = { x: new Float64Array(500), tx: new Float64Array(500), T, monetary: new Float64Array(500) };
+
+    // Act + Assess
+    expect(() => predictCustomers(data, null, SETTINGS)).toThrow(ModelFitError);
   });
 });

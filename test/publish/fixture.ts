@@ -46,8 +46,34 @@ export function customers(n: number, seed = 1): CustomerMetrics[] {
       clvToCac: i % 7 === 0 ? null : clv / 12.5,
       rfm: { r: 1 + (i % 5), f: 2, m: 3, segment: RFM[i % 4] as RfmSegment },
       attributes: i % 11 === 0 ? {} : { country: COUNTRIES[i % 3] as string, plan: 'pro' },
+      // Every fifth customer without predictions (a degraded run), the rest with some.
+      ...(i % 5 === 4 ? NO_PREDICTION : predicted(clv, i)),
     };
   });
+}
+
+const NO_PREDICTION = {
+  probabilityAlive: null,
+  expectedPurchases30: null,
+  expectedPurchases90: null,
+  expectedPurchases365: null,
+  expectedAverageOrderValue: null,
+  predictedClvRevenue: null,
+  predictedClv: null,
+  predictedClvToCac: null,
+};
+
+function predicted(clv: number, i: number) {
+  return {
+    probabilityAlive: (i % 10) / 10,
+    expectedPurchases30: 0.1,
+    expectedPurchases90: 0.3,
+    expectedPurchases365: 1.2,
+    expectedAverageOrderValue: 21.5,
+    predictedClvRevenue: clv * 3,
+    predictedClv: clv * 0.9,
+    predictedClvToCac: i % 7 === 0 ? null : (clv * 0.9) / 12.5,
+  };
 }
 
 /** Segment metrics per dimension, counting customers as the store derives their values. */
@@ -86,6 +112,10 @@ export function segment(dimension: string, value: string, customersInSegment: nu
     repeatRate: 0.5,
     retention: null,
     churn: 0.2,
+    meanPredictedClv: 12,
+    totalPredictedClv: 12 * customersInSegment,
+    atRiskShare: 0.25,
+    predictedClvToCac: 2.4,
   };
 }
 
@@ -119,5 +149,7 @@ export function runRecord(
     expectedLifespanYears: null,
     settings: {},
     failure: null,
+    degraded: null,
+    predictive: null,
   };
 }
