@@ -16,6 +16,7 @@ import { type JobConfig, parseJobSettings } from '../lambdas/platform/config.js'
 import { jsonLogger, silentLogger } from '../lambdas/platform/logger.js';
 import { makeResultsStore, type SegmentResult } from '../lambdas/publish/results-store.js';
 import { writeSampleExport } from '../lambdas/sample/generate-exports.js';
+import type { TrueParameters } from '../lambdas/sample/sample-model.js';
 import { makeApi } from '../lambdas/serve/api.js';
 import { startLocalApi } from './local/api-server.js';
 import { type LocalArgs, parseLocalArgs, USAGE } from './local/args.js';
@@ -58,8 +59,11 @@ async function main(args: LocalArgs): Promise<void> {
 
     const prefix = config.settings.exportsPrefix;
     let exportDate = args.exportDate;
+    // The sample generator's true parameters, kept beside the sample so later runs print them too.
+    const truthFile = join(stateDir, 'sample', 'true-parameters.json');
     if (args.exports) {
       exportDate = await uploadUserExports(s3, args, prefix);
+      await rm(truthFile, { force: true }); // the bucket now holds the user's data, not only the sample
     } else if (!(await hasObjects(s3, BUCKET, prefix))) {
       const dir = join(stateDir, 'sample', SAMPLE_EXPORT_DATE);
       const sample = await writeSampleExport(dir, {
@@ -68,6 +72,7 @@ async function main(args: LocalArgs): Promise<void> {
         badRows: true,
       });
       await uploadFolder(s3, BUCKET, dir, `${prefix}${SAMPLE_EXPORT_DATE}/`);
+      await writeFile(truthFile, `${JSON.stringify(sample.trueParameters, null, 2)}\n`);
       console.log(
         `Generated sample exports for ${SAMPLE_EXPORT_DATE}: ${sample.counts.customers} customers, ` +
           `${sample.counts.orders} orders, ${sample.counts.badRows} deliberately bad rows.`,
@@ -97,7 +102,8 @@ async function main(args: LocalArgs): Promise<void> {
         ]),
       ),
     );
-    console.log(`\n${formatRunSummary(record, segments, BUCKET)}\n`);
+    const truth = args.exports ? null : await readTruth(truthFile);
+    console.log(`\n${formatRunSummary(record, segments, BUCKET, truth)}\n`);
     if (args.json) {
       await writeFile(args.json, `${JSON.stringify({ ...record, segments }, null, 2)}\n`);
       console.log(`Run record written to ${args.json}`);
@@ -198,4 +204,14 @@ function runLocal(args: readonly string[]): void {
       console.error(error instanceof Error ? `${error.name}: ${error.message}` : error);
       process.exitCode = 1;
     });
+}
+
+/** The sample's true parameters when `npm start` generated the data in this state directory, else null. */
+async function readTruth(file: string): Promise<TrueParameters | null> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as TrueParameters;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
 }

@@ -1,5 +1,7 @@
 import type { SegmentMetrics } from '../../lambdas/model/types.js';
 import type { RunRecord } from '../../lambdas/publish/types.js';
+import type { TrueParameters } from '../../lambdas/sample/sample-model.js';
+import { formatModelSummary } from './model-report.js';
 
 const money = (v: number | null): string =>
   v === null ? '—' : v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
@@ -20,6 +22,7 @@ export function formatRunSummary(
   record: RunRecord,
   segments: Readonly<Record<string, readonly SegmentMetrics[]>>,
   bucket: string,
+  truth: TrueParameters | null = null,
   topN = 5,
 ): string {
   const lines: string[] = [];
@@ -36,6 +39,7 @@ export function formatRunSummary(
   if (record.rejects.objectKey)
     lines.push(`Rejects file: s3://${bucket}/${record.rejects.objectKey} (local s3rver)`);
   if (record.failure) lines.push(`FAILED at ${record.failure.stage}: ${record.failure.message}`);
+  if (record.degraded) lines.push(`DEGRADED at ${record.degraded.stage}: ${record.degraded.reason}`);
   const b = record.business;
   if (b) {
     lines.push('');
@@ -49,13 +53,25 @@ export function formatRunSummary(
         `${record.expectedLifespanYears?.toFixed(2) ?? '—'} years; repeat rate ${pct(b.repeatRate)}, payback ${b.paybackMonths?.toFixed(1) ?? '—'} months`,
     );
   }
+  lines.push(...formatModelSummary(record, truth));
   for (const [dimension, rows] of Object.entries(segments)) {
     const top = [...rows].sort((x, y) => y.totalClv - x.totalClv).slice(0, topN);
     lines.push('');
     lines.push(`Top ${top.length} of ${rows.length} segments by total CLV — ${dimension}`);
     lines.push(
       table([
-        ['value', 'customers', 'mean CLV', 'CAC', 'CLV:CAC', 'health', 'payback mo', 'retention'],
+        [
+          'value',
+          'customers',
+          'mean CLV',
+          'CAC',
+          'CLV:CAC',
+          'health',
+          'payback mo',
+          'retention',
+          'pred. CLV',
+          'at risk',
+        ],
         ...top.map((s) => [
           s.value,
           String(s.customers),
@@ -65,6 +81,8 @@ export function formatRunSummary(
           s.health ?? '—',
           s.paybackMonths === null ? '—' : s.paybackMonths.toFixed(1),
           pct(s.retention),
+          money(s.meanPredictedClv),
+          pct(s.atRiskShare),
         ]),
       ]),
     );
