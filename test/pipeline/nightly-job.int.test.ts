@@ -236,5 +236,24 @@ describe('the sample export end to end', () => {
     const cents = page.items.map((c) => Math.round(c.historicClv * 100));
     expect(cents).toEqual([...cents].sort((a, b) => b - a));
     expect(page.items.length).toBe(Math.min(1000, record?.customers ?? 0));
+
+    // Predictions: both models fitted and backtested on a quarter of the 730 days held out
+    const predictive = record?.predictive;
+    if (predictive?.status !== 'fitted') throw new Error(`predictive stage: ${JSON.stringify(predictive)}`);
+    expect(record?.degraded).toBeNull();
+    expect(predictive.holdout?.days).toBe(183);
+    for (const model of [predictive.models.bgNbd, predictive.models.paretoNbd]) {
+      if (model.status !== 'fitted') throw new Error(model.reason);
+      expect(model.backtest?.customers).toBe(predictive.holdout?.customers);
+    }
+    for (const c of page.items) {
+      expect(c.probabilityAlive).toBeGreaterThanOrEqual(0);
+      expect(c.probabilityAlive).toBeLessThanOrEqual(1);
+      expect(c.expectedPurchases30).toBeLessThanOrEqual(c.expectedPurchases365 ?? -1);
+      expect(c.predictedClv).toBeCloseTo((c.predictedClvRevenue ?? Number.NaN) * c.marginRate, 9);
+    }
+    // Segment totals add up to the business total (each computed in its own pass)
+    const total = all.reduce((sum, x) => sum + (x.totalPredictedClv ?? Number.NaN), 0);
+    expect(total).toBeCloseTo(record?.business?.totalPredictedClv ?? Number.NaN, 6);
   });
 });

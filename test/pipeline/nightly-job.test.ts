@@ -10,6 +10,7 @@ import {
   type ExportSource,
   NoCompleteExportError,
 } from '../../lambdas/ingest/export-source.js';
+import type { CustomerMetrics } from '../../lambdas/model/types.js';
 import { NoOrdersError } from '../../lambdas/pipeline/errors.js';
 import type { NightlyJobDeps } from '../../lambdas/pipeline/nightly-job.js';
 import { ConfigError, type JobConfig, parseJobSettings } from '../../lambdas/platform/config.js';
@@ -160,5 +161,52 @@ describe('the nightly job when something goes wrong', () => {
     expect(Object.keys(store.published[0]?.stageDurationsMs ?? {})).toEqual(
       expect.arrayContaining(['locate', 'fetch', 'ingest', 'summarise', 'model', 'publish']),
     );
+  });
+});
+
+describe('the nightly job when the predictive models cannot be fitted', () => {
+  /** Two customers with one order each: nobody repeats, so Gamma-Gamma has nothing to fit. */
+  const source = () => fakeSource({ 'exports/2026-11-24/orders/a.csv': ORDERS }, ['2026-11-24']);
+
+  it('publishes the historic metrics, with null predictions, and marks the run degraded with the reason', async () => {
+    // Prepare
+    const store = recordingStore();
+    const written: CustomerMetrics[] = [];
+    store.writeCustomers = async (_runId, _date, customers) => {
+      written.push(...customers);
+      return {};
+    };
+
+    // Act
+    await makeNightlyHandler(config, deps(source(), store))({});
+
+    // Assess
+    const record = store.published[0];
+    expect(record?.status).toBe('published');
+    expect(record?.degraded?.stage).toBe('predict');
+    expect(record?.degraded?.reason).toMatch(
+      /ModelFitError: Gamma-Gamma: no customers with a repeat purchase/,
+    );
+    expect(record?.predictive?.status).toBe('failed');
+    expect(record?.business?.meanPredictedClv).toBeNull();
+    expect(written).toHaveLength(2);
+    for (const customer of written) {
+      expect(customer.historicClv).toBeGreaterThan(0);
+      expect(customer.probabilityAlive).toBeNull();
+      expect(customer.predictedClv).toBeNull();
+    }
+  });
+
+  it('records the stage as disabled, without degrading the run, when predictions are switched off', async () => {
+    // Prepare
+    const store = recordingStore();
+    const off: JobConfig = { ...config, settings: parseJobSettings({ predictive: { enabled: false } }) };
+
+    // Act
+    await makeNightlyHandler(off, deps(source(), store))({});
+
+    // Assess
+    expect(store.published[0]?.predictive).toEqual({ status: 'disabled' });
+    expect(store.published[0]?.degraded).toBeNull();
   });
 });
