@@ -141,4 +141,29 @@ describe('predictCustomers', () => {
     // Act + Assess
     expect(() => predictCustomers(data, null, SETTINGS)).toThrow(ModelFitError);
   });
+
+  it('predicts the same in days and in weeks (results identical up to the unit)', () => {
+    // Prepare
+    const data = customers();
+
+    // Act
+    const days = predictCustomers(data, null, { ...SETTINGS, timeUnit: 'day' });
+    const weeks = predictCustomers(data, null, { ...SETTINGS, timeUnit: 'week' });
+
+    // Assess: same model, α and β scale by 7, predictions agree to the optimiser's tolerance (1e-5 relative)
+    expect(weeks.model).toBe(days.model);
+    expect(fitted(weeks.models.bgNbd).params.alpha * 7).toBeCloseTo(
+      fitted(days.models.bgNbd).params.alpha,
+      2,
+    );
+    const close = (a: number, b: number) => Math.abs(a - b) <= 1e-5 * Math.max(1, Math.abs(b));
+    days.customers.forEach((d, i) => {
+      const w = weeks.customers[i];
+      if (!w) throw new Error(`customer ${i} missing in weeks`);
+      for (const key of Object.keys(d) as (keyof typeof d)[]) {
+        if (!close(w[key], d[key]))
+          throw new Error(`customer ${i} ${key}: weeks ${w[key]} vs days ${d[key]}`);
+      }
+    });
+  });
 });
