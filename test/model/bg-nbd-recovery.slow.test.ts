@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { bgNbdLogLikelihoodGradient, fitBgNbd } from '../../lambdas/model/bg-nbd.js';
 import { collapseHistories } from '../../lambdas/model/btyd-summary.js';
 import type { BgNbdParams, RfmData } from '../../lambdas/model/btyd-types.js';
+import { simulateBgNbd } from './bg-nbd-simulation.js';
 
 // Parameter recovery from the BG/NBD generative process (Fader, Hardie & Lee 2005, §2) at scale.
 const KEYS = ['r', 'alpha', 'a', 'b'] as const;
@@ -10,7 +11,7 @@ describe('BG/NBD parameter recovery (slow)', () => {
   it('recovers every parameter within 5% from 100,000 frequent buyers observed one to three years', () => {
     // Prepare: the observed-information standard errors here are ≤ 1.3%, so 5% is ≥ 3.8 of them.
     const truth: BgNbdParams = { r: 1, alpha: 2, a: 0.793, b: 2.426 };
-    const data = simulate(truth, 100_000, 52, 156, 20_240_601);
+    const data = simulateBgNbd(truth, 100_000, 52, 156, 20_240_601);
     // Act
     const started = performance.now();
     const { unique } = collapseHistories(data);
@@ -27,7 +28,7 @@ describe('BG/NBD parameter recovery (slow)', () => {
     // size (standard errors ≈ 2.6% for a and 3.4% for b), so a fixed 5% band would be 1.5 standard
     // errors for b and fail for about one seed in seven; r and α are held to 5% (≥ 4 standard errors).
     const truth: BgNbdParams = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
-    const data = simulate(truth, 100_000, 26, 78, 20_240_602);
+    const data = simulateBgNbd(truth, 100_000, 26, 78, 20_240_602);
     // Act
     const started = performance.now();
     const { unique } = collapseHistories(data);
@@ -46,7 +47,7 @@ describe('BG/NBD parameter recovery (slow)', () => {
   it('fits 1,000,000 CDNOW-like customers through collapsed histories, each parameter within 5%', () => {
     // Prepare
     const truth: BgNbdParams = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
-    const data = simulate(truth, 1_000_000, 26, 78, 20_240_603);
+    const data = simulateBgNbd(truth, 1_000_000, 26, 78, 20_240_603);
     // Act
     const started = performance.now();
     const fit = fitBgNbd(data);
@@ -112,53 +113,4 @@ function invert(matrix: number[][]): number[][] {
     }
   }
   return m.map((row) => row.slice(n));
-}
-
-/** mulberry32 (Tommy Ettinger), seeded: uniform on [0, 1). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
-/** Gamma(shape, 1) draws: Marsaglia & Tsang (2000), with U^(1/shape) boosting for shape < 1. */
-function standardGamma(shape: number, uniform: () => number): number {
-  if (shape < 1) return standardGamma(shape + 1, uniform) * (1 - uniform()) ** (1 / shape);
-  const d = shape - 1 / 3;
-  const c = 1 / Math.sqrt(9 * d);
-  for (;;) {
-    const z = Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
-    const v = (1 + c * z) ** 3;
-    if (v > 0 && Math.log(1 - uniform()) < 0.5 * z * z + d - d * v + d * Math.log(v)) return d * v;
-  }
-}
-
-/**
- * λ ~ Gamma(r, rate α), p ~ Beta(a, b); repeat purchases as a Poisson process with rate λ from the
- * first purchase at 0, dropout with probability p after each; T uniform over whole days in the window.
- */
-function simulate(params: BgNbdParams, customers: number, fromWeeks: number, toWeeks: number, seed: number) {
-  const uniform = mulberry32(seed);
-  const x = new Float64Array(customers);
-  const tx = new Float64Array(customers);
-  const T = new Float64Array(customers);
-  for (let i = 0; i < customers; i++) {
-    const lambda = standardGamma(params.r, uniform) / params.alpha;
-    const g = standardGamma(params.a, uniform);
-    const p = g / (g + standardGamma(params.b, uniform));
-    T[i] = Math.round(fromWeeks * 7 + uniform() * (toWeeks - fromWeeks) * 7) / 7;
-    for (let time = 0; ; ) {
-      time -= Math.log(1 - uniform()) / lambda;
-      if (time > (T[i] as number)) break;
-      x[i] = (x[i] as number) + 1;
-      tx[i] = time;
-      if (uniform() < p) break;
-    }
-  }
-  return { x, tx, T };
 }

@@ -13,6 +13,7 @@ import {
 import { collapseHistories } from '../../lambdas/model/btyd-summary.js';
 import { type BgNbdParams, ModelFitError, type RfmData } from '../../lambdas/model/btyd-types.js';
 import { logAddExp } from '../../lambdas/model/special-functions.js';
+import { simulateBgNbd } from './bg-nbd-simulation.js';
 
 // Parameter sets of shared/reference/btyd-reference-values.md (weeks).
 /** BTYD walkthrough, rounded: the inputs of its P(X(t) = n) examples. */
@@ -362,7 +363,7 @@ describe('BG/NBD log-likelihood', () => {
 
   it('has an analytic gradient equal to central differences', () => {
     // Prepare: simulated customers plus extreme rows (x beyond the per-x tables, x = T = 0).
-    const simulated = simulate(PEER, 2_000, 26, 78, 7);
+    const simulated = simulateBgNbd(PEER, 2_000, 26, 78, 7);
     const data: RfmData = {
       x: [...simulated.x, 150_000, 0, 1],
       tx: [...simulated.tx, 3_000, 0, 0],
@@ -385,7 +386,7 @@ describe('BG/NBD log-likelihood', () => {
 
   it('is the same on collapsed histories with weights as on the raw rows', () => {
     // Prepare
-    const raw = simulate(PEER, 5_000, 26, 78, 3);
+    const raw = simulateBgNbd(PEER, 5_000, 26, 78, 3);
     // Act
     const { unique } = collapseHistories(raw);
     // Assess
@@ -458,7 +459,7 @@ describe('fitBgNbd', () => {
     // Prepare: frequent buyers over one to three years, so each parameter's standard error (≤ 2.7%,
     // observed information) is under a third of the 10% band.
     const truth = { r: 1, alpha: 2, a: 0.793, b: 2.426 };
-    const { unique } = collapseHistories(simulate(truth, 20_000, 52, 156, 2024));
+    const { unique } = collapseHistories(simulateBgNbd(truth, 20_000, 52, 156, 2024));
     // Act
     const fit = fitBgNbd(unique);
     // Assess
@@ -472,7 +473,7 @@ describe('fitBgNbd', () => {
 
   it('is deterministic and collapses raw rows itself', () => {
     // Prepare
-    const raw = simulate(PEER, 3_000, 26, 78, 11);
+    const raw = simulateBgNbd(PEER, 3_000, 26, 78, 11);
     // Act
     const [first, second] = [fitBgNbd(raw), fitBgNbd(collapseHistories(raw).unique)];
     // Assess
@@ -526,55 +527,4 @@ function lgammaSlow(v: number): number {
   const inv2 = 1 / (y * y);
   const series = (1 / y) * (1 / 12 - inv2 * (1 / 360 - inv2 * (1 / 1260 - inv2 * (1 / 1680))));
   return shift + (y - 0.5) * Math.log(y) - y + 0.5 * Math.log(2 * Math.PI) + series;
-}
-
-/** mulberry32 (Tommy Ettinger), seeded: uniform on [0, 1). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
-/** Gamma(shape, 1) draws: Marsaglia & Tsang (2000), with U^(1/shape) boosting for shape < 1. */
-function standardGamma(shape: number, uniform: () => number): number {
-  if (shape < 1) return standardGamma(shape + 1, uniform) * (1 - uniform()) ** (1 / shape);
-  const d = shape - 1 / 3;
-  const c = 1 / Math.sqrt(9 * d);
-  for (;;) {
-    const z = Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
-    const v = (1 + c * z) ** 3;
-    if (v > 0 && Math.log(1 - uniform()) < 0.5 * z * z + d - d * v + d * Math.log(v)) return d * v;
-  }
-}
-
-/**
- * The BG/NBD generative process (FHL §2): λ ~ Gamma(r, rate α), p ~ Beta(a, b); from the first purchase
- * at 0, repeat purchases arrive as a Poisson process with rate λ and after each one the customer drops
- * out with probability p; observed until T, uniform over whole days between `fromWeeks` and `toWeeks`.
- */
-function simulate(params: BgNbdParams, customers: number, fromWeeks: number, toWeeks: number, seed: number) {
-  const uniform = mulberry32(seed);
-  const x = new Float64Array(customers);
-  const tx = new Float64Array(customers);
-  const T = new Float64Array(customers);
-  for (let i = 0; i < customers; i++) {
-    const lambda = standardGamma(params.r, uniform) / params.alpha;
-    const g = standardGamma(params.a, uniform);
-    const p = g / (g + standardGamma(params.b, uniform));
-    const days = Math.round(fromWeeks * 7 + uniform() * (toWeeks - fromWeeks) * 7);
-    T[i] = days / 7;
-    for (let time = 0; ; ) {
-      time -= Math.log(1 - uniform()) / lambda;
-      if (time > (T[i] as number)) break;
-      x[i] = (x[i] as number) + 1;
-      tx[i] = time;
-      if (uniform() < p) break;
-    }
-  }
-  return { x, tx, T };
 }
