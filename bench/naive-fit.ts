@@ -1,6 +1,6 @@
 /**
  * Bench-only: the straightforward BG/NBD fit the model bench compares against. Derivative-free
- * Nelder–Mead (the method of lifetimes' original fitters, through scipy) on the log-parameters, over every
+ * Nelder–Mead (scipy's derivative-free method, as lifetimes' earlier fitters used) on the log-parameters, over every
  * customer's row (no grouping of identical histories), with the same likelihood function and the same
  * starting point as `fitBgNbd`.
  */
