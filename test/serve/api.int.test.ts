@@ -176,8 +176,42 @@ describe('query API over HTTP on a real run', () => {
       'marketingSpend',
       'cac',
       'clvToCac',
+      'meanPredictedClv',
+      'totalPredictedClv',
+      'atRiskShare',
     ] as const) {
       expect(summary[field], field).toBeCloseTo(Number(record?.business?.[field]), 9);
+    }
+  });
+
+  it("serves the run's predictive models and backtest, and every customer's predictions", async () => {
+    // Prepare
+    const reader = makeResultsReader(aws.ddb, aws.table);
+    const runId = (await reader.currentRun())?.runId ?? '';
+
+    // Act
+    const run = (await (await get(`/v1/runs/${runId}`)).json()) as Row;
+    const csv = await (await get('/v1/runs?format=csv&limit=1')).text();
+    const customers = (await (await get('/v1/customers?limit=1000')).json()) as { items: Row[] };
+
+    // Assess: the record as the job stored it, the CSV's chosen-model columns, predictions on every row
+    const predictive = run.predictive as { status: string; model: string; models: Record<string, Row> };
+    expect(predictive.status).toBe('fitted');
+    expect((await reader.getRun(runId))?.predictive).toEqual(predictive);
+    const chosen = predictive.model === 'bg-nbd' ? predictive.models.bgNbd : predictive.models.paretoNbd;
+    const backtest = chosen?.backtest as { meanAbsoluteError: number };
+    const [header, first] = csv
+      .trim()
+      .split(/\r?\n/) // CSV lines end in CRLF (RFC 4180)
+      .map((line) => line.split(','));
+    const column = (name: string) => first?.[header?.indexOf(name) ?? -1];
+    expect(column('predictiveModel')).toBe(predictive.model);
+    expect(Number(column('backtestMeanAbsoluteError'))).toBeCloseTo(backtest.meanAbsoluteError, 12);
+    expect(customers.items).toHaveLength(700);
+    for (const c of customers.items) {
+      expect(c.probabilityAlive as number).toBeGreaterThanOrEqual(0);
+      expect(c.probabilityAlive as number).toBeLessThanOrEqual(1);
+      expect(Number.isFinite(c.predictedClv)).toBe(true);
     }
   });
 
