@@ -166,4 +166,24 @@ describe('predictCustomers', () => {
       }
     });
   });
+
+  it('gives customers with non-positive repeat spend the population mean order value, and leaves them out of the spend fit', () => {
+    // Prepare: the first two repeat buyers' refunds exceed their repeat purchases (zero and negative spend)
+    const data = { ...customers() };
+    const repeaters = [...data.x].flatMap((x, i) => (x > 0 ? [i] : []));
+    const [zero, negative] = repeaters as [number, number];
+    data.monetary = Float64Array.from(data.monetary);
+    data.monetary[zero] = 0;
+    data.monetary[negative] = -35;
+
+    // Act
+    const result = predictCustomers(data, null, SETTINGS);
+
+    // Assess: pγ/(q − 1), the Gamma-Gamma prior mean; the fit counts only positive spend
+    const { p, q, gamma } = result.gammaGamma.params;
+    const populationMean = (p * gamma) / (q - 1);
+    expect(result.customers[zero]?.expectedAverageOrderValue).toBeCloseTo(populationMean, 9);
+    expect(result.customers[negative]?.expectedAverageOrderValue).toBeCloseTo(populationMean, 9);
+    expect(result.gammaGamma.customers).toBe(repeaters.length - 2);
+  });
 });
