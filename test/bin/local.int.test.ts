@@ -59,6 +59,10 @@ describe('npm start on a user folder laid out like the bucket', () => {
     expect(record.inputs).toHaveLength(1);
     expect(record.segments.acquisition_channel).toHaveLength(1);
     expect(stdout).toContain('Whole business: 3 customers, net revenue 22.50');
+    // Nobody bought twice: no predictive fit, the run says so and still publishes
+    expect(record.degraded?.stage).toBe('predict');
+    expect(record.predictive?.status).toBe('failed');
+    expect(stdout).toContain('DEGRADED at predict: no predictions this run: ModelFitError');
   });
 
   it('exits non-zero with the reason when the folder has no orders', async () => {
@@ -105,6 +109,12 @@ describe('npm start serving the query API', () => {
     // Assess
     expect(curl, stdout).not.toBeNull();
     expect(stdout).toMatch(/Query API serving on http:\/\/127\.0\.0\.1:\d+/);
+    // The sample's generator parameters beside the fitted ones (sample-model.ts: r 0.55, α 90, a 0.9, b 3.5)
+    expect(stdout).toContain('(sample data: true → fitted)');
+    expect(stdout).toMatch(
+      /BG\/NBD +r 0\.5500 → [\d.]+ +alpha 90\.00 → [\d.]+ +a 0\.9000 → [\d.]+ +b 3\.500 → /,
+    );
+    expect(stdout).toMatch(/Backtest: fitted up to \d{4}-\d{2}-\d{2}, predicted the next \d+ days/);
     expect(response?.status).toBe(200);
     expect(body?.items).toHaveLength(5);
     const segment = new URL(curl?.[2] ?? 'http://x').searchParams.get('segment') ?? '';
