@@ -10,26 +10,10 @@ import {
 } from '../../lambdas/model/gamma-gamma.js';
 import { lgamma } from '../../lambdas/model/special-functions.js';
 import { gammaSampler, sfc32 } from './simulation-random.js';
+import { simulateSpend } from './spend-simulation.js';
 
 /** CDNOW estimates (Hardie's spreadsheet; lifetimes 0.11.3 gets the same to 6 digits). */
 const CDNOW: GammaGammaParams = { p: 6.248802, q: 3.744588, gamma: 15.447748 };
-
-/** ν ~ Gamma(q, γ) per customer, x uniform on 1..20, each of x purchases z ~ Gamma(p, ν); z̄ their mean. */
-function simulateSpend(params: GammaGammaParams, customers: number, seed: number): SpendData {
-  const uniform = sfc32(seed);
-  const gamma = gammaSampler(uniform);
-  const x = new Float64Array(customers);
-  const monetary = new Float64Array(customers);
-  for (let i = 0; i < customers; i++) {
-    const nu = gamma(params.q, params.gamma);
-    const purchases = 1 + Math.floor(uniform() * 20);
-    let total = 0;
-    for (let j = 0; j < purchases; j++) total += gamma(params.p, nu);
-    x[i] = purchases;
-    monetary[i] = total / purchases;
-  }
-  return { x, monetary };
-}
 
 /** log of a Gamma(shape, rate) density at y. */
 const logGammaDensity = (y: number, shape: number, rate: number): number =>
