@@ -9,7 +9,6 @@ import {
   spendFrequencyCorrelation,
 } from '../../lambdas/model/gamma-gamma.js';
 import { lgamma } from '../../lambdas/model/special-functions.js';
-import { gammaSampler, sfc32 } from './simulation-random.js';
 import { simulateSpend } from './spend-simulation.js';
 
 /** CDNOW estimates (Hardie's spreadsheet; lifetimes 0.11.3 gets the same to 6 digits). */
