@@ -5,7 +5,7 @@
  * repeat purchase days (the first day's orders excluded; 0 when x = 0).
  */
 import { memoisedDayNumber } from './dates.js';
-import type { CustomerHistories } from './predictive.js';
+import type { CustomerHistories } from './predictive-types.js';
 import type { CustomerSummary } from './types.js';
 
 /** Histories parallel to `summaries`; repeat spend may be ≤ 0 when refunds exceed purchases. */

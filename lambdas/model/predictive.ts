@@ -10,7 +10,6 @@ import { collapseHistories } from './btyd-summary.js';
 import {
   type BgNbdParams,
   type FitReport,
-  type GammaGammaParams,
   ModelFitError,
   type ParetoNbdParams,
   type RfmData,
@@ -19,71 +18,32 @@ import { type ClvHorizon, discountedClv, monthlyDiscountRate } from './discounte
 import { ModelError } from './errors.js';
 import { conditionalExpectedAverageSpend, fitGammaGamma, spendFrequencyCorrelation } from './gamma-gamma.js';
 import * as pareto from './pareto-nbd.js';
+import type {
+  CalibrationInput,
+  CustomerHistories,
+  ModelOutcome,
+  ModelReport,
+  PredictiveResult,
+  PredictiveSettings,
+  PurchaseModel,
+} from './predictive-types.js';
 import type { CustomerPrediction } from './types.js';
 
 export type { CustomerPrediction } from './types.js';
 
-export type PurchaseModel = 'bg-nbd' | 'pareto-nbd';
-
-export interface PredictiveSettings {
-  /** `auto` keeps the model with the lower backtest mean absolute error. */
-  readonly model: 'auto' | PurchaseModel;
-  readonly timeUnit: 'day' | 'week';
-  readonly horizonMonths: number;
-  readonly annualDiscountRate: number;
-  /** A customer is at risk when P(alive) is below this. */
-  readonly atRiskBelow: number;
-}
-
-/** Histories in days, one row per customer (the summaries' order). */
-export interface CustomerHistories extends RfmData {
-  /** Mean net value of the repeat purchases; ignored where x = 0. */
-  readonly monetary: ArrayLike<number>;
-}
-
-/** The backtest's inputs: histories cut `holdoutDays` before asOf and the purchases made after. */
-export interface CalibrationInput extends RfmData {
-  readonly holdoutPurchases: ArrayLike<number>;
-  readonly holdoutDays: number;
-}
-
-/** A purchase model that could not be fitted on this run's data. */
-export interface FailedModel {
-  readonly status: 'failed';
-  readonly reason: string;
-  readonly fitMs: number;
-}
-
-export type ModelOutcome<P> = (ModelReport<P> & { readonly status: 'fitted' }) | FailedModel;
-
-export interface ModelReport<P> extends FitReport<P> {
-  /** Wall time of the fit on the whole base, in ms (from the injected clock). */
-  readonly fitMs: number;
-  readonly backtest: BacktestReport | null;
-}
-
 /** |correlation| of repeat frequency and spend above which the Gamma-Gamma independence looks violated. */
 export const INDEPENDENCE_WARNING_ABOVE = 0.3;
 
-export interface PredictiveResult {
-  readonly model: PurchaseModel;
-  readonly timeUnit: 'day' | 'week';
-  readonly models: {
-    readonly bgNbd: ModelOutcome<BgNbdParams>;
-    readonly paretoNbd: ModelOutcome<ParetoNbdParams>;
-  };
-  readonly gammaGamma: FitReport<GammaGammaParams> & {
-    readonly fitMs: number;
-    readonly customers: number;
-    /** Pearson correlation of repeat frequency and mean repeat spend (the model assumes none); null when undefined. */
-    readonly spendFrequencyCorrelation: number | null;
-  };
-  readonly holdoutDays: number | null;
-  readonly uniqueHistories: number;
-  /** Things a user should know before trusting the predictions (e.g. spend depends on frequency). */
-  readonly warnings: readonly string[];
-  readonly customers: readonly CustomerPrediction[];
-}
+export type {
+  CalibrationInput,
+  CustomerHistories,
+  FailedModel,
+  ModelOutcome,
+  ModelReport,
+  PredictiveResult,
+  PredictiveSettings,
+  PurchaseModel,
+} from './predictive-types.js';
 
 const DAYS_PER_UNIT = { day: 1, week: 7 } as const;
 /**
