@@ -21,7 +21,8 @@ export interface CustomerMetricsResult {
   readonly businessPurchaseRate: number;
 }
 
-const NO_PREDICTION = {
+/** The predicted fields of a customer when the run has no predictions. */
+export const NO_PREDICTION = {
   probabilityAlive: null,
   expectedPurchases30: null,
   expectedPurchases90: null,

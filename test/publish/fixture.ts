@@ -1,4 +1,5 @@
 /** Deterministic customers and segment metrics for the publish tests (no model involved). */
+import { NO_PREDICTION } from '../../lambdas/model/customer-metrics.js';
 import type { CustomerMetrics, RfmSegment, SegmentMetrics } from '../../lambdas/model/types.js';
 import { dimensionValue } from '../../lambdas/publish/items.js';
 import type { RunRecord } from '../../lambdas/publish/types.js';
@@ -51,17 +52,6 @@ export function customers(n: number, seed = 1): CustomerMetrics[] {
     };
   });
 }
-
-const NO_PREDICTION = {
-  probabilityAlive: null,
-  expectedPurchases30: null,
-  expectedPurchases90: null,
-  expectedPurchases365: null,
-  expectedAverageOrderValue: null,
-  predictedClvRevenue: null,
-  predictedClv: null,
-  predictedClvToCac: null,
-};
 
 function predicted(clv: number, i: number) {
   return {
