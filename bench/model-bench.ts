@@ -12,13 +12,16 @@
 import { holdoutDays } from '../lambdas/model/backtest.js';
 import * as bg from '../lambdas/model/bg-nbd.js';
 import { collapseHistories } from '../lambdas/model/btyd-summary.js';
-import type { BgNbdParams, GammaGammaParams } from '../lambdas/model/btyd-types.js';
+import type { BgNbdParams } from '../lambdas/model/btyd-types.js';
 import { type ClvHorizon, discountedClv, monthlyDiscountRate } from '../lambdas/model/discounted-clv.js';
-import { conditionalExpectedAverageSpend, fitGammaGamma } from '../lambdas/model/gamma-gamma.js';
+import { fitGammaGamma } from '../lambdas/model/gamma-gamma.js';
 import {
   type CalibrationInput,
   type CustomerHistories,
+  type CustomerPrediction,
+  groupHistories,
   predictCustomers,
+  predictFromFits,
 } from '../lambdas/model/predictive.js';
 import { createRng, uniform } from '../lambdas/sample/random.js';
 import {
@@ -113,85 +116,26 @@ function simulate(
   return { x, tx, T, monetary, calibration };
 }
 
-interface Predictions {
-  readonly probabilityAlive: Float64Array;
-  readonly expected30: Float64Array;
-  readonly expected90: Float64Array;
-  readonly expected365: Float64Array;
-  readonly averageSpend: Float64Array;
-  readonly clv: Float64Array;
-  readonly groupMs: number;
-}
-
-/** Every prediction of predictive.ts for every customer, once per distinct history, then per customer. */
-function predictAll(
+/** Customers whose batch predictions differ (bit for bit) from the single-history functions predictive.ts calls. */
+function mismatches(
   data: CustomerHistories,
   params: BgNbdParams,
-  spend: GammaGammaParams,
-  horizon: ClvHorizon,
-): Predictions {
-  const [{ unique, indexOf }, groupMs] = timed(() => collapseHistories(data));
-  const u = unique.x.length;
-  const alive = new Float64Array(u);
-  for (let k = 0; k < u; k++) {
-    alive[k] = bg.probabilityAlive(
-      params,
-      unique.x[k] as number,
-      unique.tx[k] as number,
-      unique.T[k] as number,
-    );
-  }
-  // Month ends for the discounted sum (30 and 90 among them) and one year.
-  const horizons = Array.from({ length: horizon.months + 1 }, (_, k) => k * horizon.unitsPerMonth);
-  horizons.push(365);
-  const byHorizon = bg.conditionalExpectedPurchasesByHorizon(params, unique, horizons);
-  const column = (t: number): Float64Array => byHorizon[horizons.indexOf(t)] as Float64Array;
-  const [e30, e90, e365] = [column(30), column(90), column(365)];
-  const discounted = new Float64Array(u);
-  let row = 0;
-  // discountedClv asks for E at k·unitsPerMonth, k = 0..months: columns 0..months, found by k.
-  const expectedAt = (t: number): number => byHorizon[Math.round(t / horizon.unitsPerMonth)]?.[row] as number;
-  for (row = 0; row < u; row++) discounted[row] = discountedClv(expectedAt, 1, horizon);
-
-  const n = data.x.length;
-  const out = {
-    probabilityAlive: new Float64Array(n),
-    expected30: new Float64Array(n),
-    expected90: new Float64Array(n),
-    expected365: new Float64Array(n),
-    averageSpend: new Float64Array(n),
-    clv: new Float64Array(n),
-    groupMs,
-  };
-  for (let i = 0; i < n; i++) {
-    const k = indexOf[i] as number;
-    const x = data.x[i] as number;
-    const m = x > 0 ? (data.monetary[i] as number) : 0;
-    // No positive repeat spend observed: the population mean (as predictive.ts does).
-    const aov = conditionalExpectedAverageSpend(spend, m > 0 ? x : 0, m);
-    out.probabilityAlive[i] = alive[k] as number;
-    out.expected30[i] = e30[k] as number;
-    out.expected90[i] = e90[k] as number;
-    out.expected365[i] = e365[k] as number;
-    out.averageSpend[i] = aov;
-    out.clv[i] = (discounted[k] as number) * aov;
-  }
-  return out;
-}
-
-/** Customers whose batch predictions differ (bit for bit) from the single-history functions predictive.ts calls. */
-function mismatches(data: CustomerHistories, params: BgNbdParams, p: Predictions, sample: number): number {
+  p: readonly CustomerPrediction[],
+  sample: number,
+): number {
   let bad = 0;
   const step = Math.max(1, Math.floor(data.x.length / sample));
   for (let i = 0; i < data.x.length; i += step) {
     const [x, tx, T] = [data.x[i] as number, data.tx[i] as number, data.T[i] as number];
     const expected = (t: number) => bg.conditionalExpectedPurchases(params, t, x, tx, T);
+    const c = p[i];
     const same =
-      Object.is(p.probabilityAlive[i], bg.probabilityAlive(params, x, tx, T)) &&
-      Object.is(p.expected30[i], expected(30)) &&
-      Object.is(p.expected90[i], expected(90)) &&
-      Object.is(p.expected365[i], expected(365)) &&
-      Object.is(p.clv[i], discountedClv(expected, 1, HORIZON) * (p.averageSpend[i] as number));
+      c !== undefined &&
+      Object.is(c.probabilityAlive, bg.probabilityAlive(params, x, tx, T)) &&
+      Object.is(c.expectedPurchases30, expected(30)) &&
+      Object.is(c.expectedPurchases90, expected(90)) &&
+      Object.is(c.expectedPurchases365, expected(365)) &&
+      Object.is(c.predictedClvRevenue, discountedClv(expected, 1, HORIZON) * c.expectedAverageOrderValue);
     if (!same) bad++;
   }
   return bad;
@@ -224,7 +168,16 @@ function main(): void {
   const [fit, fitMs] = timed(() => bg.fitBgNbd(data));
   const uniqueHistories = collapseHistories(data).unique.x.length;
   const [spendFit, spendMs] = timed(() => fitGammaGamma({ x: data.x, monetary: data.monetary }));
-  const [predictions, predictMs] = timed(() => predictAll(data, fit.params, spendFit.params, HORIZON));
+  // The production path (predictive.ts): group the histories, then predict from the fitted parameters.
+  const [grouped, groupMs] = timed(() => groupHistories(data, 'day'));
+  const [predictions, predictOnlyMs] = timed(() =>
+    predictFromFits('bg-nbd', fit.params, spendFit.params, grouped, data.monetary, {
+      timeUnit: 'day',
+      horizonMonths: HORIZON.months,
+      annualDiscountRate: 0.1,
+    }),
+  );
+  const predictMs = groupMs + predictOnlyMs;
   const bad = mismatches(data, fit.params, predictions, 20_000);
   const [whole, wholeMs] = endToEnd
     ? timed(() =>
@@ -261,7 +214,7 @@ function main(): void {
     predictMs,
     `target ≤ ${PREDICT_TARGET_S} s: ${predictMs <= 1000 * PREDICT_TARGET_S ? 'PASS' : 'FAIL'}`,
   );
-  line('  of which grouping identical histories', predictions.groupMs);
+  line('  of which grouping identical histories', groupMs);
   if (whole) {
     line(
       'predictCustomers as the nightly job runs it',

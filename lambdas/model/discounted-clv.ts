@@ -62,3 +62,31 @@ export function discountedClv(
   }
   return averageSpend * sum;
 }
+
+/**
+ * `discountedClv` with spend 1 for many customers at once: `monthEnds[k][i]` is customer i's E(k·f) for
+ * k = 0..months. The same sum in the same order, so each result equals discountedClv's bit for bit.
+ */
+export function discountedPurchasesByCustomer(
+  monthEnds: readonly Float64Array[],
+  horizon: ClvHorizon,
+): Float64Array {
+  assertHorizon(horizon);
+  if (monthEnds.length !== horizon.months + 1) {
+    throw new InvalidSettingsError(
+      `expected ${horizon.months + 1} month-end columns, got ${monthEnds.length}`,
+    );
+  }
+  const n = monthEnds[0]?.length ?? 0;
+  const out = new Float64Array(n);
+  const onePlusD = 1 + horizon.monthlyDiscountRate;
+  for (let k = 1; k <= horizon.months; k++) {
+    const discount = onePlusD ** k;
+    const previous = monthEnds[k - 1] as Float64Array;
+    const current = monthEnds[k] as Float64Array;
+    for (let i = 0; i < n; i++) {
+      out[i] = (out[i] as number) + ((current[i] as number) - (previous[i] as number)) / discount;
+    }
+  }
+  return out;
+}

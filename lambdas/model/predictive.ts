@@ -10,11 +10,12 @@ import { collapseHistories } from './btyd-summary.js';
 import {
   type BgNbdParams,
   type FitReport,
+  type GammaGammaParams,
   ModelFitError,
   type ParetoNbdParams,
   type RfmData,
 } from './btyd-types.js';
-import { type ClvHorizon, discountedClv, monthlyDiscountRate } from './discounted-clv.js';
+import { type ClvHorizon, discountedPurchasesByCustomer, monthlyDiscountRate } from './discounted-clv.js';
 import { ModelError } from './errors.js';
 import { conditionalExpectedAverageSpend, fitGammaGamma, spendFrequencyCorrelation } from './gamma-gamma.js';
 import * as pareto from './pareto-nbd.js';
@@ -79,7 +80,12 @@ const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : nul
 
 function inUnits(data: RfmData, unit: 'day' | 'week'): RfmData {
   const k = DAYS_PER_UNIT[unit];
-  const scale = (v: ArrayLike<number>) => Float64Array.from(v, (d) => d / k);
+  if (k === 1) return data;
+  const scale = (v: ArrayLike<number>) => {
+    const out = new Float64Array(v.length);
+    for (let i = 0; i < out.length; i++) out[i] = (v[i] as number) / k;
+    return out;
+  };
   return { x: data.x, tx: scale(data.tx), T: scale(data.T), ...(data.weight ? { weight: data.weight } : {}) };
 }
 
@@ -161,8 +167,8 @@ export function predictCustomers(
   now: () => number = () => 0,
 ): PredictiveResult {
   const unit = settings.timeUnit;
-  const data = inUnits(histories, unit);
-  const { unique, indexOf } = collapseHistories(data);
+  const grouped = groupHistories(histories, unit);
+  const { data, unique } = grouped;
   const warnings: string[] = [];
   const fits = {
     'bg-nbd': fitAndBacktest('bg-nbd', MODELS['bg-nbd'], unique, calibration, unit, now, warnings),
@@ -203,33 +209,14 @@ export function predictCustomers(
     );
   }
 
-  const horizon = {
-    months: settings.horizonMonths,
-    unitsPerMonth: UNITS_PER_MONTH[unit],
-    monthlyDiscountRate: monthlyDiscountRate(settings.annualDiscountRate),
-  };
-  const perUnique = predictHistories(
-    MODELS[chosen] as Model<unknown>,
+  const customers = predictFromFits(
+    chosen,
     chosenFit.params,
-    unique,
-    unit,
-    horizon,
+    gammaGamma.params,
+    grouped,
+    histories.monetary,
+    settings,
   );
-  const customers = Array.from({ length: n }, (_, i): CustomerPrediction => {
-    const u = indexOf[i] as number;
-    const x = data.x[i] as number;
-    const monetary = spendRows.monetary[i] as number;
-    // No positive repeat spend observed: the population mean (the Gamma-Gamma prior mean).
-    const aov = conditionalExpectedAverageSpend(gammaGamma.params, monetary > 0 ? x : 0, monetary);
-    return {
-      probabilityAlive: perUnique.probabilityAlive[u] as number,
-      expectedPurchases30: perUnique.expected30[u] as number,
-      expectedPurchases90: perUnique.expected90[u] as number,
-      expectedPurchases365: perUnique.expected365[u] as number,
-      expectedAverageOrderValue: aov,
-      predictedClvRevenue: (perUnique.discountedPurchases[u] as number) * aov,
-    };
-  });
   assertFinitePredictions(customers);
 
   return {
@@ -247,6 +234,64 @@ export function predictCustomers(
     warnings,
     customers,
   };
+}
+
+/** Histories in the model's unit, their distinct (x, t_x, T) with weights, and each row's distinct history. */
+export interface GroupedHistories {
+  readonly data: RfmData;
+  readonly unique: RfmData;
+  readonly indexOf: ArrayLike<number>;
+}
+
+/** Scales histories in days to `unit` and groups identical ones (every fit and prediction runs on those). */
+export function groupHistories(histories: RfmData, unit: 'day' | 'week'): GroupedHistories {
+  const data = inUnits(histories, unit);
+  return { data, ...collapseHistories(data) };
+}
+
+/**
+ * Every customer's predictions from fitted parameters: the purchase model once per distinct history,
+ * then Gamma-Gamma per customer. `monetary` is the mean repeat spend in input order; a customer without
+ * positive repeat spend gets the population mean pγ/(q − 1).
+ */
+export function predictFromFits(
+  chosen: PurchaseModel,
+  params: BgNbdParams | ParetoNbdParams,
+  spend: GammaGammaParams,
+  grouped: GroupedHistories,
+  monetary: ArrayLike<number>,
+  settings: Pick<PredictiveSettings, 'timeUnit' | 'horizonMonths' | 'annualDiscountRate'>,
+): CustomerPrediction[] {
+  const horizon = {
+    months: settings.horizonMonths,
+    unitsPerMonth: UNITS_PER_MONTH[settings.timeUnit],
+    monthlyDiscountRate: monthlyDiscountRate(settings.annualDiscountRate),
+  };
+  const { data, unique, indexOf } = grouped;
+  const perUnique = predictHistories(
+    MODELS[chosen] as Model<unknown>,
+    params,
+    unique,
+    settings.timeUnit,
+    horizon,
+  );
+  const out = new Array<CustomerPrediction>(data.x.length);
+  for (let i = 0; i < out.length; i++) {
+    const u = indexOf[i] as number;
+    const x = data.x[i] as number;
+    const m = x > 0 ? (monetary[i] as number) : 0;
+    // No positive repeat spend observed: the population mean (the Gamma-Gamma prior mean).
+    const aov = conditionalExpectedAverageSpend(spend, m > 0 ? x : 0, m);
+    out[i] = {
+      probabilityAlive: perUnique.probabilityAlive[u] as number,
+      expectedPurchases30: perUnique.expected30[u] as number,
+      expectedPurchases90: perUnique.expected90[u] as number,
+      expectedPurchases365: perUnique.expected365[u] as number,
+      expectedAverageOrderValue: aov,
+      predictedClvRevenue: (perUnique.discountedPurchases[u] as number) * aov,
+    };
+  }
+  return out;
 }
 
 /** Per distinct history: P(alive), expected purchases at 30/90/365 days, discounted purchases over the horizon. */
@@ -278,8 +323,6 @@ function predictHistories<P>(
       return out;
     });
   const probabilityAlive = new Float64Array(m);
-  const discountedPurchases = new Float64Array(m);
-  const monthEnds = byHorizon.slice(3);
   for (let u = 0; u < m; u++) {
     probabilityAlive[u] = model.alive(
       params,
@@ -287,13 +330,8 @@ function predictHistories<P>(
       unique.tx[u] as number,
       unique.T[u] as number,
     );
-    // discountedClv asks for E at exactly k·f, k = 0..M: read month k from the precomputed column.
-    discountedPurchases[u] = discountedClv(
-      (t) => (monthEnds[Math.round(t / horizon.unitsPerMonth)] as Float64Array)[u] as number,
-      1,
-      horizon,
-    );
   }
+  const discountedPurchases = discountedPurchasesByCustomer(byHorizon.slice(3), horizon);
   const [expected30, expected90, expected365] = byHorizon as [Float64Array, Float64Array, Float64Array];
   return { probabilityAlive, expected30, expected90, expected365, discountedPurchases };
 }

@@ -2,7 +2,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { conditionalExpectedPurchases } from '../../lambdas/model/bg-nbd.js';
 import type { BgNbdParams, GammaGammaParams } from '../../lambdas/model/btyd-types.js';
-import { type ClvHorizon, discountedClv, monthlyDiscountRate } from '../../lambdas/model/discounted-clv.js';
+import {
+  type ClvHorizon,
+  discountedClv,
+  discountedPurchasesByCustomer,
+  monthlyDiscountRate,
+} from '../../lambdas/model/discounted-clv.js';
 import { InvalidSettingsError } from '../../lambdas/model/errors.js';
 import { conditionalExpectedAverageSpend } from '../../lambdas/model/gamma-gamma.js';
 
@@ -132,5 +137,27 @@ describe('discountedClv', () => {
     expect(() => discountedClv((t) => t, 10, { ...YEAR_WEEKLY, monthlyDiscountRate: -1 })).toThrow(
       InvalidSettingsError,
     );
+  });
+});
+
+describe('discountedPurchasesByCustomer', () => {
+  it('equals discountedClv with spend 1, bit for bit, for every customer', () => {
+    // Prepare: three customers' cumulative expected purchases at month ends 0..12
+    const horizon: ClvHorizon = {
+      months: 12,
+      unitsPerMonth: 30,
+      monthlyDiscountRate: monthlyDiscountRate(0.1),
+    };
+    const curves = [(t: number) => 0.01 * t, (t: number) => 2 * (1 - Math.exp(-t / 90)), () => 0];
+    const monthEnds = Array.from({ length: 13 }, (_, k) => Float64Array.from(curves, (e) => e(k * 30)));
+
+    // Act
+    const batch = discountedPurchasesByCustomer(monthEnds, horizon);
+
+    // Assess
+    curves.forEach((e, i) => {
+      expect(Object.is(batch[i], discountedClv(e, 1, horizon))).toBe(true);
+    });
+    expect(() => discountedPurchasesByCustomer(monthEnds.slice(1), horizon)).toThrow(/13 month-end columns/);
   });
 });
