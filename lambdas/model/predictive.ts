@@ -89,15 +89,22 @@ function inUnits(data: RfmData, unit: 'day' | 'week'): RfmData {
   return { x: data.x, tx: scale(data.tx), T: scale(data.T), ...(data.weight ? { weight: data.weight } : {}) };
 }
 
+/** f(x, t_x, T) of every history in `data`, in order. */
+function perHistory(data: RfmData, f: (x: number, tx: number, T: number) => number): Float64Array {
+  const out = new Float64Array(data.x.length);
+  for (let i = 0; i < out.length; i++) {
+    out[i] = f(data.x[i] as number, data.tx[i] as number, data.T[i] as number);
+  }
+  return out;
+}
+
 /** Fits on the calibration histories and scores the holdout predictions. */
 function backtest<P>(model: Model<P>, calibration: CalibrationInput, unit: 'day' | 'week'): BacktestReport {
   const data = inUnits(calibration, unit);
   const { unique, indexOf } = collapseHistories(data);
   const fit = model.fit(unique);
   const horizon = calibration.holdoutDays / DAYS_PER_UNIT[unit];
-  const perUnique = Array.from({ length: unique.x.length }, (_, u) =>
-    model.expected(fit.params, horizon, unique.x[u] as number, unique.tx[u] as number, unique.T[u] as number),
-  );
+  const perUnique = perHistory(unique, (x, tx, T) => model.expected(fit.params, horizon, x, tx, T));
   return backtestReport(
     Array.from({ length: data.x.length }, (_, i) => ({
       calibrationFrequency: data.x[i] as number,
@@ -302,35 +309,14 @@ function predictHistories<P>(
   unit: 'day' | 'week',
   horizon: ClvHorizon,
 ) {
-  const m = unique.x.length;
   const perDay = 1 / DAYS_PER_UNIT[unit];
   // Horizons 30, 90, 365 days, then the month ends 0, f, 2f, …, M·f of the discounted sum.
   const months = Array.from({ length: horizon.months + 1 }, (_, k) => k * horizon.unitsPerMonth);
   const horizons = [30 * perDay, 90 * perDay, 365 * perDay, ...months];
   const byHorizon =
     model.expectedByHorizon?.(params, unique, horizons) ??
-    horizons.map((t) => {
-      const out = new Float64Array(m);
-      for (let u = 0; u < m; u++) {
-        out[u] = model.expected(
-          params,
-          t,
-          unique.x[u] as number,
-          unique.tx[u] as number,
-          unique.T[u] as number,
-        );
-      }
-      return out;
-    });
-  const probabilityAlive = new Float64Array(m);
-  for (let u = 0; u < m; u++) {
-    probabilityAlive[u] = model.alive(
-      params,
-      unique.x[u] as number,
-      unique.tx[u] as number,
-      unique.T[u] as number,
-    );
-  }
+    horizons.map((t) => perHistory(unique, (x, tx, T) => model.expected(params, t, x, tx, T)));
+  const probabilityAlive = perHistory(unique, (x, tx, T) => model.alive(params, x, tx, T));
   const discountedPurchases = discountedPurchasesByCustomer(byHorizon.slice(3), horizon);
   const [expected30, expected90, expected365] = byHorizon as [Float64Array, Float64Array, Float64Array];
   return { probabilityAlive, expected30, expected90, expected365, discountedPurchases };
