@@ -38,6 +38,11 @@ export function formatRunSummary(
   if (reasons.length > 0) lines.push(`Rejects by reason: ${reasons.map(([r, n]) => `${r} ${n}`).join(', ')}`);
   if (record.rejects.objectKey)
     lines.push(`Rejects file: s3://${bucket}/${record.rejects.objectKey} (local s3rver)`);
+  const faults = Object.entries(record.faults?.byKind ?? {});
+  if (faults.length > 0) {
+    const kinds = faults.map(([kind, n]) => `${kind} ${n}`).join(', ');
+    lines.push(`Faults survived: ${record.faults.retries} retries (${kinds})`);
+  }
   if (record.failure) lines.push(`FAILED at ${record.failure.stage}: ${record.failure.message}`);
   if (record.degraded) lines.push(`DEGRADED at ${record.degraded.stage}: ${record.degraded.reason}`);
   const b = record.business;

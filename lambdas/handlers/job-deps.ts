@@ -2,8 +2,10 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { openIngest } from '../ingest/duckdb-ingest.js';
 import { s3ExportSource } from '../ingest/export-source.js';
+import type { ReadRetryPolicy } from '../ingest/s3-object-read.js';
 import type { NightlyJobDeps } from '../pipeline/nightly-job.js';
 import type { JobConfig } from '../platform/config.js';
+import type { FaultRecorder } from '../platform/fault-recorder.js';
 import type { Logger } from '../platform/logger.js';
 import { writeRejectsCsv } from '../publish/rejects-writer.js';
 import { makeResultsStore } from '../publish/results-store.js';
@@ -16,10 +18,17 @@ export function nightlyJobDeps(args: {
   readonly workDir: string;
   readonly log: Logger;
   readonly clock?: () => Date;
+  /** Counts the export downloads' retries after transient S3 faults. @default none kept */
+  readonly faults?: FaultRecorder;
+  /** Overrides of the download retry policy (tests shorten the backoff). @default DEFAULT_READ_RETRY */
+  readonly s3Retry?: Partial<ReadRetryPolicy>;
 }): NightlyJobDeps {
   const { config, s3, ddb } = args;
   return {
-    source: s3ExportSource(s3, config.bucket, config.settings.exportsPrefix),
+    source: s3ExportSource(s3, config.bucket, config.settings.exportsPrefix, {
+      ...(args.faults ? { faults: args.faults } : {}),
+      ...(args.s3Retry ? { retry: args.s3Retry } : {}),
+    }),
     openIngest,
     store: makeResultsStore(ddb, config.table, { retentionDays: config.settings.retentionDays }),
     writeRejects: (key, rejects) => writeRejectsCsv(s3, config.bucket, key, rejects),

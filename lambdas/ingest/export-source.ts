@@ -3,17 +3,15 @@
  * complete once `<prefix><date>/_SUCCESS` exists (docs/exports.md). Files are streamed to local disk
  * and hashed on the way, so a Lambda never holds a whole export in memory.
  */
-import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { ListObjectsV2Command, type ListObjectsV2CommandOutput, type S3Client } from '@aws-sdk/client-s3';
+import { type FaultRecorder, ignoreFaults } from '../platform/fault-recorder.js';
 import {
-  GetObjectCommand,
-  ListObjectsV2Command,
-  type ListObjectsV2CommandOutput,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+  DEFAULT_READ_RETRY,
+  ReadGaveUpError,
+  type ReadRetryPolicy,
+  readObjectToFile,
+  retryRead,
+} from './s3-object-read.js';
 import { DATASETS, type Dataset } from './types.js';
 
 /** Base class of export-source failures; `cause` carries the SDK error when there is one. */
@@ -44,8 +42,15 @@ export interface ExportSource {
   listFiles(date: string): Promise<ExportFile[]>;
   /** Keys under `<date>/` that are not data files nor the `_SUCCESS` marker (unknown datasets, stray files). */
   listIgnored(date: string): Promise<string[]>;
-  /** Streams one object to `localPath`, returning its size and hex SHA-256. */
-  download(key: string, localPath: string): Promise<{ bytes: number; sha256: string }>;
+  /**
+   * Streams one object to `localPath`, returning its size and hex SHA-256; transient faults are retried.
+   * An aborted `signal` stops it (between or during reads) with the signal's reason.
+   */
+  download(
+    key: string,
+    localPath: string,
+    options?: { readonly signal?: AbortSignal },
+  ): Promise<{ bytes: number; sha256: string }>;
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -80,8 +85,27 @@ interface Listing {
   readonly ignored: string[];
 }
 
-/** An ExportSource over `s3://bucket/<prefix>`. */
-export function s3ExportSource(s3: S3Client, bucket: string, prefix = 'exports/'): ExportSource {
+/** How downloads ride out transient S3 faults; every field optional. */
+export interface S3ExportSourceOptions {
+  /** Where each retry is counted. @default ignoreFaults */
+  readonly faults?: FaultRecorder;
+  /** @default DEFAULT_READ_RETRY (5 reads, backoff 200 ms doubling to at most 5 s, 30 s idle timeout) */
+  readonly retry?: Partial<ReadRetryPolicy>;
+}
+
+/**
+ * An ExportSource over `s3://bucket/<prefix>`. Listings rely on the SDK's retries (a listing is read
+ * whole inside them); a download is retried as a whole (ingest/s3-object-read), since a body can break
+ * after the SDK has returned.
+ */
+export function s3ExportSource(
+  s3: S3Client,
+  bucket: string,
+  prefix = 'exports/',
+  options: S3ExportSourceOptions = {},
+): ExportSource {
+  const faults = options.faults ?? ignoreFaults;
+  const retry: ReadRetryPolicy = { ...DEFAULT_READ_RETRY, ...options.retry };
   const base = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
   const where = (key: string): string => `s3://${bucket}/${key}`;
 
@@ -168,48 +192,23 @@ export function s3ExportSource(s3: S3Client, bucket: string, prefix = 'exports/'
       return (await listing(date)).ignored;
     },
 
-    async download(key: string, localPath: string): Promise<{ bytes: number; sha256: string }> {
-      let body: unknown;
-      let expected: number | undefined;
+    async download(key, localPath, { signal } = {}): Promise<{ bytes: number; sha256: string }> {
       try {
-        const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-        body = out.Body;
-        expected = out.ContentLength;
-      } catch (cause) {
-        throw new ExportDownloadError(`Cannot download ${where(key)}: ${describe(cause)}`, { cause });
-      }
-      if (!(body instanceof Readable)) {
-        throw new ExportDownloadError(
-          `Cannot download ${where(key)}: the response has no Node.js stream body`,
+        return await retryRead(
+          () => readObjectToFile(s3, bucket, key, localPath, retry.idleTimeoutMs, signal),
+          retry,
+          faults,
+          signal,
         );
+      } catch (error) {
+        if (!(error instanceof ReadGaveUpError)) throw error; // cancelled by the caller
+        const budget = error.kind
+          ? `; still failing after ${error.attempts} reads (transient fault ${error.kind})`
+          : '';
+        throw new ExportDownloadError(`Cannot download ${where(key)}: ${describe(error.cause)}${budget}`, {
+          cause: error.cause,
+        });
       }
-      const hash = createHash('sha256');
-      let bytes = 0;
-      const tap = new Transform({
-        transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-          hash.update(chunk);
-          bytes += chunk.length;
-          done(null, chunk);
-        },
-      });
-      try {
-        await pipeline(body, tap, createWriteStream(localPath));
-      } catch (cause) {
-        await rm(localPath, { force: true });
-        throw new ExportDownloadError(
-          `Download of ${where(key)} to ${localPath} failed: ${describe(cause)}`,
-          {
-            cause,
-          },
-        );
-      }
-      if (expected !== undefined && expected !== bytes) {
-        await rm(localPath, { force: true });
-        throw new ExportDownloadError(
-          `Download of ${where(key)} truncated: got ${bytes} of ${expected} bytes`,
-        );
-      }
-      return { bytes, sha256: hash.digest('hex') };
     },
   };
 }
@@ -218,11 +217,12 @@ function isDataset(value: string): value is Dataset {
   return (DATASETS as readonly string[]).includes(value);
 }
 
-/** `Name: message` of an SDK or system error, for messages a user reads. */
+/** `Name: message (code)` of an SDK or system error, for messages a user reads. */
 function describe(error: unknown): string {
   if (error instanceof Error) {
     const name = error.name && error.name !== 'Error' ? `${error.name}: ` : '';
-    return `${name}${error.message}`;
+    const code = (error as { code?: unknown }).code;
+    return `${name}${error.message}${typeof code === 'string' ? ` (${code})` : ''}`;
   }
   return String(error);
 }

@@ -1,12 +1,14 @@
-import type { Dataset, DatasetCounts, IngestReport } from '../ingest/types.js';
+import type { Dataset, DatasetCounts, IngestReport, RejectedRow } from '../ingest/types.js';
 import type { RunMetrics } from '../model/types.js';
 import type { JobSettings } from '../platform/config.js';
+import { NO_FAULTS } from '../platform/fault-recorder.js';
 import type { PredictiveReport, RunRecord, RunRejects } from '../publish/types.js';
 
 /** Segment dimensions every run publishes, before the configured customer columns. */
 export const BUILT_IN_DIMENSIONS = ['acquisition_channel', 'cohort_month', 'rfm_segment'] as const;
 
 const SAMPLE_SIZE = 100;
+const EXAMPLES_PER_REASON = 3;
 const NO_COUNTS: DatasetCounts = { files: 0, rowsRead: 0, rowsAccepted: 0, rowsRejected: 0 };
 
 /** The record of a run that has just started: nothing read yet. */
@@ -38,6 +40,7 @@ export function emptyRunRecord(args: {
       share: 0,
       threshold: args.settings.rejectThreshold,
       byReason: {},
+      examples: {},
       sample: [],
       objectKey: null,
     },
@@ -51,13 +54,19 @@ export function emptyRunRecord(args: {
     settings: args.settings,
     failure: null,
     degraded: null,
+    faults: NO_FAULTS,
   };
 }
 
 /** Reject counts by reason, the share of rows read, and a sample for the run record. */
 export function rejectSummary(report: IngestReport, threshold: number, objectKey: string | null): RunRejects {
   const byReason: Record<string, number> = {};
-  for (const reject of report.rejects) byReason[reject.reason] = (byReason[reject.reason] ?? 0) + 1;
+  const examples: Record<string, RejectedRow[]> = {};
+  for (const reject of report.rejects) {
+    byReason[reject.reason] = (byReason[reject.reason] ?? 0) + 1;
+    const some = examples[reject.reason] ?? [];
+    if (some.length < EXAMPLES_PER_REASON) examples[reject.reason] = [...some, reject];
+  }
   const counts = Object.values(report.datasets);
   const read = counts.reduce((sum, c) => sum + c.rowsRead, 0);
   const rejected = counts.reduce((sum, c) => sum + c.rowsRejected, 0);
@@ -66,6 +75,7 @@ export function rejectSummary(report: IngestReport, threshold: number, objectKey
     share: read === 0 ? 0 : rejected / read,
     threshold,
     byReason,
+    examples,
     sample: report.rejects.slice(0, SAMPLE_SIZE),
     objectKey,
   };

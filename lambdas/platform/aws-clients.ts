@@ -6,6 +6,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { FaultRecorder } from './fault-recorder.js';
+import { countSdkRetries } from './sdk-retries.js';
 
 export interface AwsClientOptions {
   /** Endpoint overrides for local servers; when set, S3 uses path-style URLs and checksums only when required. */
@@ -16,6 +18,8 @@ export interface AwsClientOptions {
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
   /** Attempts per request, first try included, with the SDK's adaptive retry (backoff + client-side rate limiting). @default 5 */
   readonly maxAttempts?: number;
+  /** Where the SDK's own retries are counted (the run record's `faults`); none by default. */
+  readonly faults?: FaultRecorder;
 }
 
 export interface AwsClients {
@@ -46,6 +50,10 @@ export function awsClients(options: AwsClientOptions = {}): AwsClients {
   });
   const dynamoEndpoint = options.endpoint?.dynamodb;
   const dynamo = new DynamoDBClient({ ...common, ...(dynamoEndpoint ? { endpoint: dynamoEndpoint } : {}) });
+  if (options.faults) {
+    countSdkRetries(s3, 's3', options.faults);
+    countSdkRetries(dynamo, 'dynamodb', options.faults);
+  }
   const ddb = DynamoDBDocumentClient.from(dynamo, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });

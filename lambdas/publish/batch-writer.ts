@@ -8,6 +8,7 @@ import {
   type BatchWriteCommandOutput,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
+import { type FaultRecorder, ignoreFaults } from '../platform/fault-recorder.js';
 import type { ItemKey } from './keys.js';
 
 /** Base class of results-table write failures. */
@@ -40,6 +41,12 @@ export interface BatchWriterOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Injected for tests; returns [0, 1). @default Math.random */
   readonly random?: () => number;
+  /**
+   * Told about every retry: `dynamodb:UnprocessedItems` when a batch came back partly unprocessed,
+   * `dynamodb:<error name>` when a whole BatchWriteItem call failed with a retryable error.
+   * @default ignoreFaults
+   */
+  readonly faults?: FaultRecorder;
 }
 
 export type Item = ItemKey & Record<string, unknown>;
@@ -77,6 +84,7 @@ export function makeBatchWriter(
   const concurrency = Math.max(1, options.concurrency ?? 8);
   const sleep = options.sleep ?? defaultSleep;
   const random = options.random ?? Math.random;
+  const faults = options.faults ?? ignoreFaults;
 
   const backoff = (attempt: number): Promise<void> =>
     sleep(Math.floor(random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1))));
@@ -90,6 +98,7 @@ export function makeBatchWriter(
       } catch (cause) {
         if (!isRetryable(cause)) throw new PublishError(`BatchWriteItem on ${table} failed`, { cause });
         if (attempt >= maxAttempts) throw new BatchWriteError(pending.length, attempt, { cause });
+        faults.retried(`dynamodb:${errorName(cause)}`);
         await backoff(attempt);
         continue;
       }
@@ -97,6 +106,7 @@ export function makeBatchWriter(
       if (left.length === 0) return;
       if (attempt >= maxAttempts) throw new BatchWriteError(left.length, attempt);
       pending = left;
+      faults.retried('dynamodb:UnprocessedItems');
       await backoff(attempt);
     }
   }
@@ -145,6 +155,13 @@ export function makeBatchWriter(
 
 function* map<T, U>(values: Iterable<T>, f: (value: T) => U): Generator<U> {
   for (const value of values) yield f(value);
+}
+
+/** The SDK's error name (`ThrottlingException`, …), or the HTTP status for an unnamed server error. */
+function errorName(error: unknown): string {
+  if (!(error instanceof Error)) return 'UnknownError';
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return error.name && error.name !== 'Error' ? error.name : `HTTP${status ?? '?'}`;
 }
 
 function isRetryable(error: unknown): boolean {

@@ -1,9 +1,11 @@
 /**
  * The results store: writes a run under its run id, publishes it by flipping the current-run pointer,
- * and removes superseded runs of the same export date. Key design and protocol: docs/storage.md.
+ * and removes superseded runs of the same export date and the debris of failed or interrupted runs.
+ * Key design and protocol: docs/storage.md.
  */
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { CustomerMetrics, SegmentMetrics } from '../model/types.js';
+import type { FaultRecorder } from '../platform/fault-recorder.js';
 import { type BatchWriterOptions, type Item, makeBatchWriter, PublishError } from './batch-writer.js';
 import {
   customerItem,
@@ -13,18 +15,9 @@ import {
   segmentHistoryItem,
   segmentItem,
 } from './items.js';
-import {
-  ALL,
-  POINTER_KEY,
-  RUNS_PK,
-  runIndexKey,
-  runRecordKey,
-  runSummaryKey,
-  shardCount,
-  shardOf,
-} from './keys.js';
+import { ALL, POINTER_KEY, runIndexKey, runRecordKey, runSummaryKey, shardCount, shardOf } from './keys.js';
 import { makeResultsReader, type ResultsReader } from './results-reader.js';
-import { deleteRunItems } from './run-cleanup.js';
+import { DEFAULT_ABANDONED_AFTER_MS, deleteRunItems, markItemsRemoved, sweepRuns } from './run-cleanup.js';
 import type { RunRecord } from './types.js';
 
 export type {
@@ -62,6 +55,13 @@ export interface ResultsStoreOptions {
   /** Retention used when a record is written without an explicit `expiresAt`. @default 400 */
   readonly retentionDays?: number;
   readonly batch?: BatchWriterOptions;
+  /** Where the batch writer counts its retries (unless `batch.faults` is set). @default none */
+  readonly faults?: FaultRecorder;
+  /**
+   * publishRun removes the items of unpublished runs (failed, or killed while publishing) only once they
+   * started at least this long ago, so a run still in progress is never swept. @default 30 minutes
+   */
+  readonly abandonedAfterMs?: number;
   /** @default () => new Date() */
   readonly clock?: () => Date;
 }
@@ -86,7 +86,12 @@ export interface ResultsStore extends ResultsReader {
     shards: ShardsBySegment,
     expiresAt: number,
   ): Promise<void>;
-  /** Marks the run published, flips the pointer (StaleRunError if older), deletes superseded runs of its date. */
+  /**
+   * Marks the run published and flips the pointer (StaleRunError if older); then deletes superseded
+   * attempts of its date and the data items of every unpublished run of any date that started at least
+   * `abandonedAfterMs` ago (see `sweepRuns`: a run killed while publishing is marked `failed`, its record
+   * kept). `removedRuns` lists every run whose items were removed.
+   */
   publishRun(record: RunRecord, expiresAt?: number): Promise<{ removedRuns: string[] }>;
 }
 
@@ -99,7 +104,11 @@ export function makeResultsStore(
   const shardSize = options.shardSize ?? 50_000;
   const retentionDays = options.retentionDays ?? 400;
   const clock = options.clock ?? ((): Date => new Date());
-  const writer = makeBatchWriter(ddb, table, options.batch);
+  const abandonedAfterMs = options.abandonedAfterMs ?? DEFAULT_ABANDONED_AFTER_MS;
+  const writer = makeBatchWriter(ddb, table, {
+    ...options.batch,
+    faults: options.batch?.faults ?? options.faults,
+  });
   const reader = makeResultsReader(ddb, table);
 
   const expiryOf = (record: RunRecord): number =>
@@ -250,40 +259,18 @@ export function makeResultsStore(
           false,
         );
         await deleteRunItems(ddb, table, writer, { ...record, dimensions, withRecord: false });
+        await markItemsRemoved(ddb, table, record, record.runId);
         throw new StaleRunError(message, { cause });
       }
-      const removedRuns: string[] = [];
-      for (const old of await runsOfDate(record.exportDate)) {
-        if (old === record.runId) continue;
-        await deleteRunItems(ddb, table, writer, {
-          runId: old,
-          exportDate: record.exportDate,
-          dimensions,
-          withRecord: true,
-        });
-        removedRuns.push(old);
-      }
+      const removedRuns = await sweepRuns(ddb, table, writer, {
+        current: record,
+        dimensions,
+        abandonedAfterMs,
+        now: clock(),
+      });
       return { removedRuns };
     },
   };
-
-  async function runsOfDate(exportDate: string): Promise<string[]> {
-    const runIds: string[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const out = await ddb.send(
-        new QueryCommand({
-          TableName: table,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :date)',
-          ExpressionAttributeValues: { ':pk': RUNS_PK, ':date': `${exportDate}#` },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of out.Items ?? []) runIds.push(String(item.runId));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
-    return runIds;
-  }
 }
 
 function isConditionFailure(error: unknown): boolean {

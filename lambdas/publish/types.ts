@@ -2,6 +2,7 @@
 import type { Dataset, DatasetCounts, RejectedRow } from '../ingest/types.js';
 import type { PredictiveResult } from '../model/predictive.js';
 import type { ChurnWindow, SegmentMetrics } from '../model/types.js';
+import type { FaultReport } from '../platform/fault-recorder.js';
 
 export type RunStatus = 'publishing' | 'published' | 'failed';
 
@@ -18,7 +19,10 @@ export interface RunRejects {
   /** Rejected rows ÷ rows read, over all datasets. */
   readonly share: number;
   readonly threshold: number;
+  /** Rejects by reason (a row with two problems counts under both; row-0 file notices count once each). */
   readonly byReason: Readonly<Record<string, number>>;
+  /** The first few rejects of every reason (at most 3 each), so a rare reason is not hidden by a common one. */
+  readonly examples: Readonly<Record<string, readonly RejectedRow[]>>;
   /** The first rejects (at most 100), for a quick look; the full list is at `objectKey`. */
   readonly sample: readonly RejectedRow[];
   /** Bucket key of the complete rejects CSV, or null when there were none. */
@@ -80,6 +84,8 @@ export interface RunRecord {
   /** The job settings used, as parsed (defaults filled in). */
   readonly settings: unknown;
   readonly failure: { readonly stage: string; readonly message: string } | null;
+  /** Transient S3 and DynamoDB faults the run survived, and the retries that got it past them. */
+  readonly faults: FaultReport;
   /** A published run missing part of its results (e.g. predictions after a failed fit), and why. */
   readonly degraded: { readonly stage: string; readonly reason: string } | null;
 }

@@ -3,6 +3,7 @@ import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { faultRecorder } from '../../lambdas/platform/fault-recorder.js';
 import {
   BatchWriteError,
   type Item,
@@ -106,6 +107,38 @@ describe('makeBatchWriter', () => {
     });
     await expect(writer.put(items(1))).rejects.toThrow(BatchWriteError);
     expect(Math.max(...sleeps)).toBe(500);
+  });
+
+  it('records each retry by kind, and nothing for the attempt it gives up on', async () => {
+    // Prepare: a throttle, a partial batch, a 503 without a service name, then success
+    const batch = items(4);
+    const unnamed = Object.assign(new Error('Service Unavailable'), { $metadata: { httpStatusCode: 503 } });
+    ddbMock
+      .on(BatchWriteCommand)
+      .rejectsOnce(throttled())
+      .resolvesOnce({ UnprocessedItems: unprocessed(batch.slice(3)) })
+      .rejectsOnce(unnamed)
+      .resolves({});
+    const faults = faultRecorder();
+    const failing = faultRecorder();
+
+    // Act
+    await makeBatchWriter(ddb, TABLE, { ...options(), faults }).put(batch);
+    ddbMock.reset();
+    ddbMock.on(BatchWriteCommand).rejects(throttled());
+    const givenUp = makeBatchWriter(ddb, TABLE, { ...options(), maxAttempts: 3, faults: failing }).put(batch);
+
+    // Assess
+    expect(faults.snapshot()).toEqual({
+      retries: 3,
+      byKind: {
+        'dynamodb:HTTP503': 1,
+        'dynamodb:ProvisionedThroughputExceededException': 1,
+        'dynamodb:UnprocessedItems': 1,
+      },
+    });
+    await expect(givenUp).rejects.toThrow(BatchWriteError);
+    expect(failing.snapshot().byKind).toEqual({ 'dynamodb:ProvisionedThroughputExceededException': 2 });
   });
 
   it('does not retry errors that cannot succeed later', async () => {

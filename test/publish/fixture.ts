@@ -130,7 +130,7 @@ export function runRecord(
       customers: { files: 0, rowsRead: 0, rowsAccepted: 0, rowsRejected: 0 },
       marketing_spend: { files: 0, rowsRead: 0, rowsAccepted: 0, rowsRejected: 0 },
     },
-    rejects: { total: 0, share: 0, threshold: 0.05, byReason: {}, sample: [], objectKey: null },
+    rejects: { total: 0, share: 0, threshold: 0.05, byReason: {}, examples: {}, sample: [], objectKey: null },
     customers: 0,
     dimensions,
     business: null,
@@ -140,6 +140,7 @@ export function runRecord(
     settings: {},
     failure: null,
     degraded: null,
+    faults: { retries: 0, byKind: {} },
     predictive: null,
   };
 }
