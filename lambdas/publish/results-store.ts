@@ -66,6 +66,13 @@ export interface ResultsStoreOptions {
   readonly clock?: () => Date;
 }
 
+/** What publishing did besides flipping the pointer. */
+export interface PublishOutcome {
+  readonly removedRuns: string[];
+  /** Why removing older runs' items failed (they stay until the next publish sweeps them), or null. */
+  readonly cleanupError: string | null;
+}
+
 export interface ResultsStore extends ResultsReader {
   /** Writes the run record and its run-index entry (status `publishing` or `failed`). */
   writeRunRecord(record: RunRecord, expiresAt?: number): Promise<void>;
@@ -90,9 +97,10 @@ export interface ResultsStore extends ResultsReader {
    * Marks the run published and flips the pointer (StaleRunError if older); then deletes superseded
    * attempts of its date and the data items of every unpublished run of any date that started at least
    * `abandonedAfterMs` ago (see `sweepRuns`: a run killed while publishing is marked `failed`, its record
-   * kept). `removedRuns` lists every run whose items were removed.
+   * kept). `removedRuns` lists every run whose items were removed. A failing cleanup does not undo the
+   * publish: it is reported in `cleanupError` and the next publish sweeps again.
    */
-  publishRun(record: RunRecord, expiresAt?: number): Promise<{ removedRuns: string[] }>;
+  publishRun(record: RunRecord, expiresAt?: number): Promise<PublishOutcome>;
 }
 
 /** A results store over one table (PK/SK strings, TTL attribute `expiresAt`). */
@@ -224,7 +232,7 @@ export function makeResultsStore(
       await writer.put(items);
     },
 
-    async publishRun(record: RunRecord, expiresAt?: number): Promise<{ removedRuns: string[] }> {
+    async publishRun(record: RunRecord, expiresAt?: number): Promise<PublishOutcome> {
       const expiry = expiresAt ?? expiryOf(record);
       const published: RunRecord = { ...record, status: 'published' };
       await putRecord(published, expiry, false);
@@ -262,13 +270,18 @@ export function makeResultsStore(
         await markItemsRemoved(ddb, table, record, record.runId);
         throw new StaleRunError(message, { cause });
       }
-      const removedRuns = await sweepRuns(ddb, table, writer, {
-        current: record,
-        dimensions,
-        abandonedAfterMs,
-        now: clock(),
-      });
-      return { removedRuns };
+      // The run is published now: a cleanup that fails leaves debris for the next run's sweep, no more.
+      try {
+        const removedRuns = await sweepRuns(ddb, table, writer, {
+          current: record,
+          dimensions,
+          abandonedAfterMs,
+          now: clock(),
+        });
+        return { removedRuns, cleanupError: null };
+      } catch (error) {
+        return { removedRuns: [], cleanupError: error instanceof Error ? error.message : String(error) };
+      }
     },
   };
 }

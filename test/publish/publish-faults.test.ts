@@ -220,3 +220,26 @@ describe('a whole publish under the same faults', () => {
     expect(multiWrites).toBe(segmentCount + 1);
   });
 });
+
+describe('a cleanup that fails after the pointer moved', () => {
+  it('keeps the run published and reports the cleanup error instead of failing the publish', async () => {
+    // Prepare: every Query fails, so the sweep of older runs (which pages the run index) cannot run
+    const table = new MemoryTable(false);
+    table.install();
+    ddbMock.on(QueryCommand).rejects(awsError('InternalServerError'));
+    const store = makeResultsStore(ddb, TABLE, { batch: { ...noSleep, maxAttempts: 1 } });
+    const record = {
+      ...runRecord('2026-03-01T020000000Z', '2026-03-01', {}),
+      finishedAt: '2026-03-01T02:05:00.000Z',
+    };
+
+    // Act
+    const outcome = await store.publishRun(record, 2_000_000_000);
+
+    // Assess
+    expect(outcome.cleanupError).toMatch(/InternalServerError/);
+    const byType = (type: string) => [...table.rows.values()].find((r) => r.type === type);
+    expect(byType('pointer')?.runId).toBe(record.runId);
+    expect(byType('run')?.status).toBe('published');
+  });
+});
