@@ -1,23 +1,43 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { allRowsRejected, type FileReject, insertFileReject } from './file-rejects.js';
+import { sniffTextFile } from './file-sniff.js';
 import { ExportFileError, UnsupportedFormatError } from './ingest-errors.js';
-import { sqlIdent, sqlString } from './sql-text.js';
+import { parquetSignatureProblem, stageParquet } from './parquet-reader.js';
+import { csvDelimiter, stageCsv, stageJsonLines } from './text-readers.js';
 import type { LocalExportFile } from './types.js';
 
 export type ExportFormat = 'csv' | 'jsonl' | 'parquet';
 
-/** One file loaded into DuckDB as text: a view with `__clv_row` (1-based data row) and its columns. */
-export interface StagedFile {
+/** One column of a staged file. */
+export interface StagedColumn {
+  /** Column name in the staged view (unique, case-insensitively). */
+  readonly name: string;
+  /** The name as the file spells it (blank for an unnamed CSV column); may repeat. */
+  readonly header: string;
+  /** DuckDB type of a Parquet column that holds no plain value (LIST, STRUCT, MAP…), else null. */
+  readonly nestedType: string | null;
+}
+
+/** A file loaded into DuckDB as text: a view with `__clv_row` (1-based data row) and its columns. */
+export interface ReadFile {
+  readonly kind: 'read';
   /** View (or table) with `__clv_row BIGINT` and one VARCHAR column per file column. */
   readonly source: string;
-  readonly columns: readonly string[];
+  readonly columns: readonly StagedColumn[];
   /** Data rows read, including rows rejected as malformed. */
   readonly rowsRead: number;
 }
 
-/** Widest header the CSV header probe reads; wider files are cut (and fail their required columns). */
-const MAX_CSV_COLUMNS = 512;
-/** JSON text cannot contain a raw U+0001, so it is a safe "never splits" delimiter for whole lines. */
-const NO_DELIMITER = '\u0001';
+/**
+ * A file none of whose rows is staged, its row-0 reject already written: empty (0 rows), badly
+ * encoded (`rowsRead` rows, all rejected) or unreadable (rows unknown, counted as 0; the run fails).
+ */
+export interface SetAsideFile {
+  readonly kind: 'set_aside';
+  readonly rowsRead: number;
+}
+
+export type StagedFile = ReadFile | SetAsideFile;
 
 /** Format and compression from the file name (falling back to the local path). */
 export function formatOf(file: LocalExportFile): { format: ExportFormat; gzip: boolean } {
@@ -34,10 +54,26 @@ export function formatOf(file: LocalExportFile): { format: ExportFormat; gzip: b
   );
 }
 
+async function setAside(
+  conn: DuckDBConnection,
+  fileIdx: number,
+  reject: Omit<FileReject, 'field' | 'value'>,
+  rowsRead = 0,
+): Promise<SetAsideFile> {
+  await insertFileReject(conn, fileIdx, { ...reject, field: null, value: null });
+  return { kind: 'set_aside', rowsRead };
+}
+
+const unreadable = (problem: string): Omit<FileReject, 'field' | 'value'> => ({
+  reason: 'unreadable_file',
+  message: `Cannot read the file: ${problem}. The run fails: the number of rows lost is unknown`,
+});
+
 /**
- * Loads one file into DuckDB as text with exact data-row numbers and writes its structural problems
- * (broken CSV records, invalid JSON lines) to the `rejects` table. Throws ExportFileError when the
- * file cannot be read at all.
+ * Loads one file into DuckDB as text with exact data-row numbers and writes its problems to the
+ * `rejects` table: broken CSV records and JSON lines, and at row 0 an empty file, a non-UTF-8 text
+ * file, a broken gzip stream or Parquet file, and a detected non-comma delimiter. Throws ExportFileError
+ * only when DuckDB fails on a text file that passed those checks.
  */
 export async function stageFile(
   conn: DuckDBConnection,
@@ -45,168 +81,77 @@ export async function stageFile(
   fileIdx: number,
 ): Promise<StagedFile> {
   const { format, gzip } = formatOf(file);
+  if (file.bytes === 0) {
+    return setAside(conn, fileIdx, {
+      reason: 'empty_file',
+      message: 'The file is empty (0 bytes): no data rows',
+    });
+  }
+  if (format === 'parquet') return stageParquetFile(conn, file, fileIdx);
+  const sniff = await sniffTextFile(file.localPath, gzip, file.bytes);
+  if (sniff.kind === 'unreadable') return setAside(conn, fileIdx, unreadable(sniff.problem));
+  if (sniff.kind === 'bad_encoding') {
+    const csv = format === 'csv';
+    const rows = csv ? Math.max(0, sniff.nonEmptyLines - 1) : sniff.nonEmptyLines;
+    const reexport = csv ? "CSV UTF-8 (Excel: File > Save As > 'CSV UTF-8 (Comma delimited)')" : 'UTF-8';
+    const message =
+      `File is ${sniff.found}. Re-export it as ${reexport}, or convert it${gzip ? ' (after gunzip)' : ''} with ` +
+      `\`iconv -f ${sniff.iconvFrom} -t UTF-8 in${csv ? '.csv' : '.jsonl'} > out${csv ? '.csv' : '.jsonl'}\`; ` +
+      `${allRowsRejected(rows)} (counted as ${csv ? 'non-empty lines minus the header' : 'non-empty lines'})`;
+    return setAside(conn, fileIdx, { reason: 'bad_encoding', message }, rows);
+  }
+  if (sniff.bytes === 0) {
+    const message = 'The file decompresses to 0 bytes: no data rows';
+    return setAside(conn, fileIdx, { reason: 'empty_file', message });
+  }
+  let staged: ReadFile;
   try {
-    if (format === 'parquet') return await stageParquet(conn, file, fileIdx);
-    if (format === 'jsonl') return await stageJsonLines(conn, file, fileIdx, gzip);
-    return await stageCsv(conn, file, fileIdx, gzip);
+    if (format === 'jsonl') {
+      staged = await stageJsonLines(conn, file, fileIdx, gzip);
+    } else {
+      const { delimiter, fields } = csvDelimiter(sniff.firstLine);
+      if (delimiter !== ',') {
+        const name = delimiter === ';' ? 'semicolon' : 'tab';
+        // Semicolon files come from spreadsheets in decimal-comma locales: say how such amounts are read.
+        const decimals =
+          delimiter === ';' ? ` (amounts like 12,50 need mapping.${file.dataset}.decimalSeparator ",")` : '';
+        const message = `The header row has no comma but splits into ${fields} fields on ${name}s: the file is read as ${name}-delimited${decimals}`;
+        await insertFileReject(conn, fileIdx, {
+          reason: 'delimiter_detected',
+          field: null,
+          message,
+          value: sniff.firstLine,
+        });
+      }
+      staged = await stageCsv(conn, file, fileIdx, { gzip, delimiter });
+    }
   } catch (cause) {
-    if (cause instanceof UnsupportedFormatError) throw cause;
     throw new ExportFileError(`Cannot read export file ${file.name} as ${format}`, { cause });
   }
+  if (staged.rowsRead > 0) return staged;
+  const message =
+    staged.columns.length === 0
+      ? `The file holds only blank lines: ${format === 'csv' ? 'no header and ' : ''}no data rows`
+      : `The file has a header row (${staged.columns.length} columns) but no data rows`;
+  return setAside(conn, fileIdx, { reason: 'empty_file', message });
 }
 
-async function count(conn: DuckDBConnection, sql: string): Promise<number> {
-  const reader = await conn.runAndReadAll(sql);
-  return Number(reader.getRows()[0]?.[0] ?? 0);
-}
-
-function dialect(gzip: boolean): string {
-  return `delim=',', quote='"', escape='"', auto_detect=false, compression=${gzip ? "'gzip'" : "'none'"}`;
-}
-
-/** Header names as DuckDB splits them (so quoting matches the data scan); blanks and repeats renamed. */
-async function csvHeader(conn: DuckDBConnection, path: string, gzip: boolean): Promise<string[]> {
-  const probe = Array.from({ length: MAX_CSV_COLUMNS }, (_, i) => `'c${i}': 'VARCHAR'`).join(', ');
-  const reader = await conn.runAndReadAll(
-    `SELECT * FROM read_csv(${sqlString(path)}, header=false, ${dialect(gzip)}, columns={${probe}},
-       null_padding=true, ignore_errors=true, parallel=false) LIMIT 1`,
-  );
-  const first = reader.getRows()[0] ?? [];
-  let last = first.length - 1;
-  while (last >= 0 && first[last] === null) last--;
-  const seen = new Set<string>();
-  return first.slice(0, last + 1).map((value, i) => {
-    let name = value === null ? `column${i + 1}` : String(value);
-    for (let k = 2; seen.has(name.toLowerCase()); k++) name = `${value ?? 'column'}_${k}`;
-    seen.add(name.toLowerCase());
-    return name;
-  });
-}
-
-/**
- * A view numbering the rows of `table` (rowid = insertion order = file order) as file records, given
- * the sorted record numbers `rejected` that the reader skipped: row = k + #{rejects before it}.
- * Gaps table: g_i = r_i − i (good rows before reject i), non-decreasing, so an ASOF join finds the count.
- * Without skipped records the row is the rowid + 1: the ASOF join sorts every row, seconds on 10M.
- */
-async function numberRows(conn: DuckDBConnection, table: string, rejectedRows: string): Promise<string> {
-  if ((await count(conn, `SELECT count(*) FROM (${rejectedRows})`)) === 0) {
-    await conn.run(`CREATE TEMP VIEW ${table}_src AS SELECT t.rowid + 1 AS __clv_row, t.* FROM ${table} t`);
-    return `${table}_src`;
+/** Parquet: a file without the signature, or one DuckDB cannot open, is unreadable; 0 rows is empty. */
+async function stageParquetFile(
+  conn: DuckDBConnection,
+  file: LocalExportFile,
+  fileIdx: number,
+): Promise<StagedFile> {
+  const problem = await parquetSignatureProblem(file.localPath, file.bytes);
+  if (problem !== null) return setAside(conn, fileIdx, unreadable(problem));
+  let staged: ReadFile;
+  try {
+    staged = await stageParquet(conn, file, fileIdx);
+  } catch (cause) {
+    const detail = cause instanceof Error ? (cause.message.split('\n')[0] ?? '') : String(cause);
+    return setAside(conn, fileIdx, unreadable(`DuckDB cannot read it as Parquet (${detail})`));
   }
-  await conn.run(`CREATE TEMP TABLE ${table}_gaps AS
-    SELECT g, max(i) AS n FROM (
-      SELECT r - row_number() OVER (ORDER BY r) AS g, row_number() OVER (ORDER BY r) AS i
-      FROM (SELECT DISTINCT r FROM (${rejectedRows}))
-    ) GROUP BY g`);
-  await conn.run(`CREATE TEMP VIEW ${table}_src AS
-    SELECT t.rowid + 1 + coalesce(g.n, 0) AS __clv_row, t.*
-    FROM ${table} t ASOF LEFT JOIN ${table}_gaps g ON t.rowid + 1 > g.g`);
-  return `${table}_src`;
-}
-
-/** Copies the rows DuckDB's reader rejected (`store_rejects`, one reject per record) into `rejects`. */
-async function insertReaderRejects(
-  conn: DuckDBConnection,
-  fileIdx: number,
-  rejectsTable: string,
-  sql: { row: string; reason: string; message: string },
-): Promise<void> {
-  await conn.run(`INSERT INTO rejects SELECT ${fileIdx}, ${sql.row}, 0, NULL, ${sqlString(sql.reason)},
-      ${sql.message}, left(trim(csv_line, chr(10) || chr(13)), 200)
-    FROM (SELECT DISTINCT ON (line) * FROM ${rejectsTable} ORDER BY line, column_idx)`);
-}
-
-async function stageCsv(
-  conn: DuckDBConnection,
-  file: LocalExportFile,
-  fileIdx: number,
-  gzip: boolean,
-): Promise<StagedFile> {
-  const table = `raw_${fileIdx}`;
-  const columns = file.bytes === 0 ? [] : await csvHeader(conn, file.localPath, gzip);
-  if (columns.length === 0) {
-    await conn.run(`CREATE TEMP VIEW ${table}_src AS SELECT NULL::BIGINT AS __clv_row WHERE false`);
-    return { source: `${table}_src`, columns, rowsRead: 0 };
-  }
-  const spec = columns.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ');
-  await conn.run(`CREATE TEMP TABLE ${table} AS SELECT * FROM read_csv(${sqlString(file.localPath)},
-      header=true, ${dialect(gzip)}, columns={${spec}}, store_rejects=true,
-      rejects_table='${table}_rej', rejects_scan='${table}_scan')`);
-  // `line` counts records (a quoted multi-line value is one) with the header as line 1.
-  await insertReaderRejects(conn, fileIdx, `${table}_rej`, {
-    row: 'line - 1',
-    reason: 'malformed_row',
-    message: `'CSV ' || lower(error_type) || ': ' || error_message`,
-  });
-  const source = await numberRows(conn, table, `SELECT line - 1 AS r FROM ${table}_rej`);
-  const rowsRead = await count(
-    conn,
-    `SELECT (SELECT count(*) FROM ${table}) + (SELECT count(DISTINCT line) FROM ${table}_rej)`,
-  );
-  return { source, columns, rowsRead };
-}
-
-async function stageJsonLines(
-  conn: DuckDBConnection,
-  file: LocalExportFile,
-  fileIdx: number,
-  gzip: boolean,
-): Promise<StagedFile> {
-  const table = `raw_${fileIdx}`;
-  await conn.run(`CREATE TEMP TABLE ${table}_lines AS SELECT * FROM read_csv(${sqlString(file.localPath)},
-      header=false, delim='${NO_DELIMITER}', quote='', escape='', auto_detect=false,
-      compression=${gzip ? "'gzip'" : "'none'"}, columns={'line': 'VARCHAR'}, store_rejects=true,
-      rejects_table='${table}_rej', rejects_scan='${table}_scan')`);
-  await insertReaderRejects(conn, fileIdx, `${table}_rej`, {
-    row: 'line',
-    reason: 'malformed_json',
-    message: `'Line is not one JSON object: ' || error_message`,
-  });
-  const numbered = await numberRows(conn, `${table}_lines`, `SELECT line AS r FROM ${table}_rej`);
-  // Blank lines are not rows (a trailing newline is normal) but keep their line numbers.
-  await conn.run(`CREATE TEMP TABLE ${table}_json AS
-    SELECT __clv_row, line, CASE WHEN json_valid(line) THEN json_type(line) = 'OBJECT' ELSE false END AS ok
-    FROM ${numbered} WHERE trim(line, chr(32) || chr(9) || chr(13)) <> ''`);
-  await conn.run(`INSERT INTO rejects SELECT ${fileIdx}, __clv_row, 0, NULL, 'malformed_json',
-      'Line is not a valid JSON object', left(line, 200) FROM ${table}_json WHERE NOT ok`);
-  const keys = await conn.runAndReadAll(`SELECT k FROM (
-      SELECT unnest(json_keys(line)) AS k, __clv_row FROM ${table}_json WHERE ok
-    ) GROUP BY k ORDER BY min(__clv_row), k`);
-  const columns = keys.getRows().map((r) => String(r[0]));
-  const paths = columns.map((k) => sqlString(`$."${k.replaceAll('"', '\\"')}"`)).join(', ');
-  const picks = columns.map((k, i) => `v[${i + 1}] AS ${sqlIdent(k)}`).join(', ');
-  await conn.run(`CREATE TEMP VIEW ${table}_src AS
-    SELECT __clv_row${columns.length > 0 ? `, ${picks}` : ''}
-    FROM (SELECT __clv_row, json_extract_string(line, [${paths}]::VARCHAR[]) AS v FROM ${table}_json WHERE ok)`);
-  const rowsRead = await count(
-    conn,
-    `SELECT (SELECT count(*) FROM ${table}_json) + (SELECT count(DISTINCT line) FROM ${table}_rej)`,
-  );
-  return { source: `${table}_src`, columns, rowsRead };
-}
-
-async function stageParquet(
-  conn: DuckDBConnection,
-  file: LocalExportFile,
-  fileIdx: number,
-): Promise<StagedFile> {
-  const table = `raw_${fileIdx}`;
-  const scan = `read_parquet(${sqlString(file.localPath)}, file_row_number=true)`;
-  const described = await conn.runAndReadAll(
-    `DESCRIBE SELECT * FROM read_parquet(${sqlString(file.localPath)})`,
-  );
-  const typed = described.getRows().map((r) => ({ name: String(r[0]), type: String(r[1]) }));
-  // A Parquet TIMESTAMP without zone is read as UTC: render it with an offset so it passes the date rule.
-  const casts = typed.map(({ name, type }) =>
-    type.startsWith('TIMESTAMP')
-      ? `CAST(CAST(${sqlIdent(name)} AS TIMESTAMPTZ) AS VARCHAR) AS ${sqlIdent(name)}`
-      : `CAST(${sqlIdent(name)} AS VARCHAR) AS ${sqlIdent(name)}`,
-  );
-  const list = casts.length > 0 ? `, ${casts.join(', ')}` : '';
-  await conn.run(
-    `CREATE TEMP VIEW ${table}_src AS SELECT file_row_number + 1 AS __clv_row${list} FROM ${scan}`,
-  );
-  const rowsRead = await count(conn, `SELECT count(*) FROM ${scan}`);
-  return { source: `${table}_src`, columns: typed.map((t) => t.name), rowsRead };
+  if (staged.rowsRead > 0) return staged;
+  const message = `The Parquet file has ${staged.columns.length} columns but no data rows`;
+  return setAside(conn, fileIdx, { reason: 'empty_file', message });
 }

@@ -8,7 +8,10 @@ export class UnsupportedFormatError extends IngestError {
   override readonly name = 'UnsupportedFormatError';
 }
 
-/** A file DuckDB could not open or decode at all (corrupt gzip or Parquet, unreadable path). */
+/**
+ * DuckDB failed on a CSV or JSON Lines file whose bytes passed the file checks (gzip whole, UTF-8).
+ * Broken files are not thrown: they are `unreadable_file` rejects listed in `IngestReport.unreadableFiles`.
+ */
 export class ExportFileError extends IngestError {
   override readonly name = 'ExportFileError';
 }

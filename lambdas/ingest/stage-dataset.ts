@@ -3,6 +3,8 @@ import type { DatasetMapping } from '../platform/config.js';
 import { CONTRACT_FIELDS, resolveColumns } from './contract.js';
 import { ATTRIBUTE_PREFIX } from './customer-summary-sql.js';
 import { stageFile } from './file-readers.js';
+import { allRowsRejected, insertFileReject } from './file-rejects.js';
+import { headerFindings, ignoredColumnsNotice, nestedFieldRejects } from './header-checks.js';
 import { sqlClean, sqlIdent, sqlString } from './sql-text.js';
 import type { Dataset, LocalExportFile } from './types.js';
 
@@ -10,14 +12,16 @@ import type { Dataset, LocalExportFile } from './types.js';
 export interface StagedDatasetFile {
   /** Data rows read, including rows rejected as malformed. */
   readonly rowsRead: number;
-  /** View of the file's rows on the contract, or null when the file misses a required column. */
+  /** View of the file's rows on the contract, or null when no row of the file is read (see below). */
   readonly view: string | null;
 }
 
 /**
  * Reads one file and maps its columns onto the contract as the view `stg_<fileIdx>` (trimmed text,
- * empty → NULL). A file without a required column adds one row-0 `missing_column` reject per missing
- * field instead, and all its rows count as rejected.
+ * empty → NULL). A file whose every row is rejected (a required column missing, a contract field's
+ * column repeated or nested) gets row-0 rejects naming the field instead, and all its rows count as
+ * rejected; file-level problems found while reading (empty, bad encoding, unreadable) likewise skip the
+ * file. Notices (ignored columns, a repeated attribute column) reject no row.
  */
 export async function stageDatasetFile(
   conn: DuckDBConnection,
@@ -27,15 +31,24 @@ export async function stageDatasetFile(
 ): Promise<StagedDatasetFile> {
   await conn.run(`INSERT INTO files VALUES (${fileIdx}, ${sqlString(file.name)})`);
   const staged = await stageFile(conn, file, fileIdx);
-  const resolved = resolveColumns(file.dataset, staged.columns, mapping);
-  if (resolved.missing.length > 0) {
-    for (const [seq, field] of resolved.missing.entries()) {
-      const wanted = mapping.columns[field] ?? field;
-      const message = `Required column "${wanted}" (contract field ${field}) is missing from the file; all ${staged.rowsRead} rows are rejected`;
-      await conn.run(`INSERT INTO rejects VALUES (${fileIdx}, 0, ${seq}, ${sqlString(field)}, 'missing_column',
-        ${sqlString(message)}, NULL)`);
-    }
-    return { rowsRead: staged.rowsRead, view: null };
+  if (staged.kind === 'set_aside') return { rowsRead: staged.rowsRead, view: null };
+  const header = headerFindings(file.dataset, staged.columns, mapping, staged.rowsRead);
+  const resolved = resolveColumns(file.dataset, header.columns, mapping);
+  const fatal = [
+    ...header.ambiguous,
+    ...nestedFieldRejects(resolved.fields, staged.columns, staged.rowsRead),
+  ];
+  for (const [seq, reject] of fatal.entries()) await insertFileReject(conn, fileIdx, reject, seq);
+  for (const [seq, field] of resolved.missing.entries()) {
+    const wanted = mapping.columns[field] ?? field;
+    const message = `Required column "${wanted}" (contract field ${field}) is missing from the file; ${allRowsRejected(staged.rowsRead)}`;
+    await conn.run(`INSERT INTO rejects VALUES (${fileIdx}, 0, ${seq}, ${sqlString(field)}, 'missing_column',
+      ${sqlString(message)}, NULL)`);
+  }
+  if (fatal.length > 0 || resolved.missing.length > 0) return { rowsRead: staged.rowsRead, view: null };
+  const ignored = ignoredColumnsNotice(file.dataset, header.columns, resolved.fields, staged.columns);
+  for (const [seq, notice] of [...header.notices, ...(ignored ? [ignored] : [])].entries()) {
+    await insertFileReject(conn, fileIdx, notice, seq);
   }
   const values = [`${fileIdx} AS file_idx`, '__clv_row AS row'];
   for (const [field, column] of resolved.fields) {

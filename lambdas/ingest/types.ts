@@ -46,4 +46,9 @@ export interface IngestReport {
   readonly rejects: readonly RejectedRow[];
   /** Duplicate order ids (same order_id seen again); the first occurrence is kept. Also in rejects. */
   readonly duplicateOrders: number;
+  /**
+   * Files that could not be read at all (truncated gzip, corrupt Parquet…), each with an
+   * `unreadable_file` reject at row 0. Their row count is unknown, so the run must not publish.
+   */
+  readonly unreadableFiles: readonly string[];
 }
