@@ -10,8 +10,11 @@ export interface Logger {
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
-/** Serialises an Error with its cause chain; other values pass through. */
-function plain(value: unknown): unknown {
+/**
+ * Serialises an Error as its name, message and cause chain, nothing else: errors may carry data of
+ * customers in other properties (an ingest report, a request), which must never reach a log.
+ */
+export function plain(value: unknown): unknown {
   if (value instanceof Error) {
     return { name: value.name, message: value.message, cause: value.cause ? plain(value.cause) : undefined };
   }
