@@ -9,6 +9,7 @@ import type { FaultRecorder } from '../platform/fault-recorder.js';
 import type { Logger } from '../platform/logger.js';
 import { writeRejectsCsv } from '../publish/rejects-writer.js';
 import { makeResultsStore } from '../publish/results-store.js';
+import { makeRunLock } from '../publish/run-lock.js';
 
 /** Wires the nightly job to S3, DynamoDB and DuckDB: the same in Lambda, `npm start` and the tests. */
 export function nightlyJobDeps(args: {
@@ -18,7 +19,7 @@ export function nightlyJobDeps(args: {
   readonly workDir: string;
   readonly log: Logger;
   readonly clock?: () => Date;
-  /** Counts the export downloads' retries after transient S3 faults. @default none kept */
+  /** Counts retries after transient S3 and DynamoDB faults for the run record. @default none kept */
   readonly faults?: FaultRecorder;
   /** Overrides of the download retry policy (tests shorten the backoff). @default DEFAULT_READ_RETRY */
   readonly s3Retry?: Partial<ReadRetryPolicy>;
@@ -30,10 +31,15 @@ export function nightlyJobDeps(args: {
       ...(args.s3Retry ? { retry: args.s3Retry } : {}),
     }),
     openIngest,
-    store: makeResultsStore(ddb, config.table, { retentionDays: config.settings.retentionDays }),
+    store: makeResultsStore(ddb, config.table, {
+      retentionDays: config.settings.retentionDays,
+      ...(args.faults ? { faults: args.faults } : {}),
+    }),
     writeRejects: (key, rejects) => writeRejectsCsv(s3, config.bucket, key, rejects),
     workDir: args.workDir,
     clock: args.clock ?? (() => new Date()),
     log: args.log,
+    lock: makeRunLock(ddb, config.table),
+    ...(args.faults ? { faults: args.faults } : {}),
   };
 }

@@ -64,3 +64,18 @@ export function resolveColumns(
   }
   return { fields, missing, extra };
 }
+
+/**
+ * Longest id (order_id, customer_id) or segment value (channels, segment-dimension attributes), in
+ * characters. They become DynamoDB key parts (lambdas/publish/keys.ts): 256 characters are at most
+ * 1,024 UTF-8 bytes, far inside the key limits even before `keyPart` shortens long parts, and anything
+ * longer is a free-text or shifted column, not an id.
+ */
+export const MAX_TEXT_CHARS = 256;
+
+/**
+ * RE2 class of the characters ids and segment values must not contain: the C0 controls U+0000–U+001F,
+ * DEL and the C1 controls U+007F–U+009F, and the line/paragraph separators U+2028/U+2029 (line breaks to
+ * JavaScript, logs and many CSV readers). Tabs and line breaks inside a quoted CSV value count too.
+ */
+export const CONTROL_CHARACTER_CLASS = '[\\x00-\\x1F\\x7F-\\x9F\\x{2028}\\x{2029}]';

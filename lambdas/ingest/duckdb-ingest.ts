@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { ChurnWindow, CustomerSummary, SpendByChannelMonth } from '../model/types.js';
-import type { ColumnMapping } from '../platform/config.js';
+import type { ColumnMapping, CurrencySettings, CustomerIdSettings } from '../platform/config.js';
 import {
   ATTRIBUTE_PREFIX,
   type CalibrationHistories,
@@ -12,6 +12,8 @@ import {
 import { assertDateFormat } from './date-sql.js';
 import { IngestError, IngestStateError } from './ingest-errors.js';
 import { readRejects } from './read-rejects.js';
+import { assertOneCurrency } from './sql-currency.js';
+import { DEFAULT_ROW_RULES, type RowRuleSettings } from './sql-field-rules.js';
 import { sqlDate } from './sql-text.js';
 import { validateCustomers } from './sql-validate-customers.js';
 import { validateOrders } from './sql-validate-orders.js';
@@ -29,6 +31,15 @@ export interface IngestOptions {
   /** YYYY-MM-DD; rows dated after it are rejected (future_date). */
   readonly exportDate: string;
   readonly mapping: ColumnMapping;
+  /**
+   * Currencies of the orders (job setting `currency`). Without a base, orders in more than one
+   * currency make `load` throw MixedCurrencyError. @default {}
+   */
+  readonly currency?: CurrencySettings;
+  /** How customer ids are compared (job setting `customerIds`). @default { case: 'preserve' } */
+  readonly customerIds?: CustomerIdSettings;
+  /** Customer attributes that are segment dimensions: checked like channels. @default [] */
+  readonly segmentDimensions?: readonly string[];
   /** DuckDB home, temp (spill) and extension directories go under here (Lambda: /tmp/...). */
   readonly workDir: string;
   readonly memoryLimitMb: number;
@@ -37,7 +48,10 @@ export interface IngestOptions {
 }
 
 export interface ExportIngest {
-  /** Reads, validates and stores one export's files (call once); rejects are reported, not thrown. */
+  /**
+   * Reads, validates and stores one export's files (call once); rejects are reported, not thrown.
+   * Throws MixedCurrencyError when the accepted orders mix currencies and no `currency.base` is set.
+   */
   load(files: readonly LocalExportFile[]): Promise<IngestReport>;
   /** First and last accepted order dates, null when no order was accepted. */
   orderDateRange(): Promise<{ first: string; last: string } | null>;
@@ -90,6 +104,11 @@ export async function openIngest(options: IngestOptions): Promise<ExportIngest> 
   const { db, conn } = await openDuckDb(options);
   let state: 'open' | 'loaded' | 'closed' = 'open';
   let attributeColumns: string[] = [];
+  const rules: RowRuleSettings = {
+    currency: options.currency ?? DEFAULT_ROW_RULES.currency,
+    customerIds: options.customerIds ?? DEFAULT_ROW_RULES.customerIds,
+    segmentDimensions: options.segmentDimensions ?? DEFAULT_ROW_RULES.segmentDimensions,
+  };
 
   const requireLoaded = (): void => {
     if (state !== 'loaded') throw new IngestStateError(`Ingest is ${state}; call load() first`);
@@ -119,8 +138,9 @@ export async function openIngest(options: IngestOptions): Promise<ExportIngest> 
         if (staged.view !== null) views[file.dataset].push(staged.view);
       }
       for (const dataset of DATASETS) await createDatasetView(conn, dataset, views[dataset]);
-      await validateOrders(conn, options.mapping.orders, options.exportDate);
-      await validateCustomers(conn, options.mapping.customers, options.exportDate);
+      // Customers first: orders are checked against their customer's acquired_at.
+      await validateCustomers(conn, options.mapping.customers, options.exportDate, rules);
+      await validateOrders(conn, options.mapping.orders, options.exportDate, rules);
       await validateSpend(conn, options.mapping.marketing_spend, options.exportDate);
       await dropStaging(conn);
       const columns = await conn.runAndReadAll(
@@ -139,7 +159,7 @@ export async function openIngest(options: IngestOptions): Promise<ExportIngest> 
         rowsRejected: read[d].rows - accepted[d],
       });
       const rejects = await readRejects(conn, files, options.mapping, options.exportDate);
-      return {
+      const report: IngestReport = {
         datasets: {
           orders: counts('orders'),
           customers: counts('customers'),
@@ -147,7 +167,10 @@ export async function openIngest(options: IngestOptions): Promise<ExportIngest> 
         },
         rejects,
         duplicateOrders: rejects.filter((r) => r.reason === 'duplicate_order_id').length,
+        unreadableFiles: rejects.filter((r) => r.reason === 'unreadable_file').map((r) => r.file),
       };
+      await assertOneCurrency(conn, rules.currency, report);
+      return report;
     },
 
     async orderDateRange() {

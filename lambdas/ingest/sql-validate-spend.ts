@@ -3,11 +3,13 @@ import type { DatasetMapping } from '../platform/config.js';
 import { dateReasonSql, dateSql } from './date-sql.js';
 import { moneyReasonSql, moneySql } from './money.js';
 import { applyChecks } from './sql-checks.js';
+import { textCheck } from './sql-field-rules.js';
 import { sqlString } from './sql-text.js';
 
 /**
  * Validates `stg_marketing_spend` into `spend_ok(channel, month 'YYYY-MM', amount)`. A row carries a
- * `date` (any day of the month) or a `month`; the date wins when both are given.
+ * `date` (any day of the month) or a `month`; the date wins when both are given. Amounts are taken to
+ * be in the base currency (spend has no currency column). The channel is checked like orders' channels.
  */
 export async function validateSpend(
   conn: DuckDBConnection,
@@ -33,7 +35,7 @@ export async function validateSpend(
         WHEN month_ok IS NULL THEN 'bad_date' WHEN month_ok > ${exportMonth} THEN 'future_date' END`,
       value: 'month_raw',
     },
-    { field: 'channel', reason: `CASE WHEN channel IS NULL THEN 'missing_value' END`, value: 'channel' },
+    textCheck('channel', 'channel', true),
     { field: 'amount', reason: moneyReasonSql('amount_raw', 'amount', true), value: 'amount_raw' },
   ]);
   await conn.run(`CREATE TEMP TABLE spend_ok AS

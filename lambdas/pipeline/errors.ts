@@ -19,3 +19,13 @@ export class NoOrdersError extends NightlyJobError {
 export class RejectThresholdError extends NightlyJobError {
   override readonly name = 'RejectThresholdError';
 }
+
+/** The export date is older than the current run's: publishing it would replace a newer run. */
+export class StaleExportError extends NightlyJobError {
+  override readonly name = 'StaleExportError';
+}
+
+/** An export file could not be read at all (truncated gzip, corrupt Parquet): its rows cannot be counted. */
+export class UnreadableExportError extends NightlyJobError {
+  override readonly name = 'UnreadableExportError';
+}

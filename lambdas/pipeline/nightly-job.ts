@@ -3,17 +3,28 @@ import { join } from 'node:path';
 import type { ExportIngest, IngestOptions } from '../ingest/duckdb-ingest.js';
 import type { ExportSource } from '../ingest/export-source.js';
 import { newestCompleteDate } from '../ingest/export-source.js';
-import type { IngestReport, LocalExportFile, RejectedRow } from '../ingest/types.js';
-import { churnWindow } from '../model/churn.js';
-import { runMetrics } from '../model/run-metrics.js';
-import type { RunMetrics } from '../model/types.js';
+import type { IngestReport, RejectedRow } from '../ingest/types.js';
 import type { JobConfig } from '../platform/config.js';
+import { type FaultRecorder, faultsSince, NO_FAULTS } from '../platform/fault-recorder.js';
 import type { Logger } from '../platform/logger.js';
 import type { ResultsStore } from '../publish/results-store.js';
-import type { PredictiveReport, RunRecord } from '../publish/types.js';
-import { NightlyJobError, NoOrdersError, RejectThresholdError } from './errors.js';
+import type { RunLock } from '../publish/run-lock.js';
+import type { RunRecord } from '../publish/types.js';
+import {
+  NightlyJobError,
+  NoOrdersError,
+  RejectThresholdError,
+  StaleExportError,
+  UnreadableExportError,
+} from './errors.js';
 import { fetchExportFiles } from './fetch-export.js';
-import { predictStage } from './predict-stage.js';
+import {
+  newerCurrentRun,
+  releaseRunLock,
+  type SkippedRun,
+  skipIfUnchanged,
+  takeRunLock,
+} from './run-gate.js';
 import { makeRunId } from './run-id.js';
 import {
   BUILT_IN_DIMENSIONS,
@@ -22,6 +33,9 @@ import {
   publishedRecord,
   rejectSummary,
 } from './run-record.js';
+import { ingestAndModel, stageTimer, type Timed } from './stages.js';
+
+export type { SkippedRun } from './run-gate.js';
 
 /** Everything the job talks to, injected: AWS in Lambda, local servers in `npm start` and tests. */
 export interface NightlyJobDeps {
@@ -33,6 +47,10 @@ export interface NightlyJobDeps {
   readonly workDir: string;
   readonly clock: () => Date;
   readonly log: Logger;
+  /** One run at a time (docs/operations.md); without it nothing stops two runs from overlapping. */
+  readonly lock?: RunLock;
+  /** Where the S3 and DynamoDB retries are counted; the run record reports those of its own run. */
+  readonly faults?: FaultRecorder;
 }
 
 /** What a run may be asked: a specific export date and an as-of date (both default to the newest export). */
@@ -41,47 +59,78 @@ export interface NightlyJobRequest {
   readonly asOf?: string;
 }
 
-type Timed = <T>(stage: string, work: () => Promise<T>) => Promise<T>;
+export type NightlyJobOutcome = RunRecord | SkippedRun;
+
+interface RunContext {
+  readonly request: NightlyJobRequest;
+  readonly exportDate: string;
+  readonly asOf: string;
+  readonly runId: string;
+  readonly startedAt: Date;
+  readonly durations: Record<string, number>;
+  readonly timed: Timed;
+}
 
 /**
- * The nightly use case: locate → fetch → ingest → model → publish. Publishes the run atomically (all items
- * under the run id, then the current-run pointer) or not at all; a failed run is recorded with its stage.
+ * The nightly use case: locate → lock → fetch → ingest → model → publish. Publishes the run atomically
+ * (all items under the run id, then the current-run pointer) or not at all; a failed run is recorded
+ * with its stage. Skipped, writing nothing, while another run holds the lock or when a scheduled run
+ * finds the current run's export unchanged (run-gate.ts).
  */
 export async function runNightlyJob(
   config: JobConfig,
   deps: NightlyJobDeps,
   request: NightlyJobRequest = {},
-): Promise<RunRecord> {
-  const { settings } = config;
+): Promise<NightlyJobOutcome> {
   const startedAt = deps.clock();
   const durations: Record<string, number> = {};
-  const timed = async <T>(stage: string, work: () => Promise<T>): Promise<T> => {
-    const t0 = performance.now();
-    try {
-      return await work();
-    } catch (error) {
-      if (error instanceof NightlyJobError) throw error;
-      const message = error instanceof Error ? error.message : String(error);
-      throw new NightlyJobError(stage, `${stage} failed: ${message}`, { cause: error });
-    } finally {
-      // A stage may be timed in several steps (locate: list dates, then files): they add up.
-      durations[stage] = (durations[stage] ?? 0) + Math.round(performance.now() - t0);
-    }
-  };
-
+  const timed = stageTimer(durations);
   const dates = await timed('locate', () => deps.source.listCompleteDates());
   // Throws NoCompleteExportError (ingest/export-source): nothing is recorded, there is no run yet.
   const exportDate = newestCompleteDate(dates, request.exportDate);
-  const asOf = request.asOf ?? exportDate;
   const runId = makeRunId(exportDate, startedAt);
+  const { lock } = deps;
+  const taken = lock ? await takeRunLock(lock, { runId, exportDate, now: deps.clock() }, deps.log) : null;
+  if (taken && 'skipped' in taken) return taken.skipped;
+  const lease = taken?.lease ?? null;
+  const asOf = request.asOf ?? exportDate;
+  try {
+    return await lockedRun(config, deps, { request, exportDate, asOf, runId, startedAt, durations, timed });
+  } finally {
+    if (lock && lease) await releaseRunLock(lock, lease, deps.log);
+  }
+}
+
+/** The run proper, under the lock. */
+async function lockedRun(
+  config: JobConfig,
+  deps: NightlyJobDeps,
+  ctx: RunContext,
+): Promise<NightlyJobOutcome> {
+  const { settings } = config;
+  const { request, exportDate, asOf, runId, startedAt, durations, timed } = ctx;
   let record = emptyRunRecord({ runId, exportDate, asOf, startedAt, settings });
-  deps.log.info('run started', { runId, exportDate, asOf });
+  const faultsAtStart = deps.faults?.snapshot() ?? NO_FAULTS;
+  const faultsSoFar = () => faultsSince(faultsAtStart, deps.faults?.snapshot() ?? NO_FAULTS);
   const scratch = join(deps.workDir, runId);
   // A warm Lambda keeps /tmp: an invocation that timed out left its downloads and spill files behind.
   await rm(deps.workDir, { recursive: true, force: true });
 
   try {
+    // Checked before any download: publishRun would refuse an older run anyway, but only at the very end.
+    const current = await timed('locate', () => deps.store.currentRun());
+    const refusal = newerCurrentRun(exportDate, request.exportDate !== undefined, current);
+    if (refusal) throw new StaleExportError('locate', refusal);
     const listed = await timed('locate', () => deps.source.listFiles(exportDate));
+    if (request.exportDate === undefined && current?.exportDate === exportDate) {
+      const published = await timed('locate', () => deps.store.getRun(current.runId));
+      const today = deps.clock().toISOString().slice(0, 10);
+      const next = { runId, listed, asOf, settings, today };
+      // A current run whose record has expired cannot be compared with: run.
+      const skipped = published && (await skipIfUnchanged(published, next, deps));
+      if (skipped) return skipped;
+    }
+    deps.log.info('run started', { runId, exportDate, asOf });
     if (!listed.some((f) => f.dataset === 'orders')) {
       throw new NoOrdersError('locate', `Export ${exportDate} has no files under orders/`);
     }
@@ -97,6 +146,14 @@ export async function runNightlyJob(
       if (rejectsKey) await timed('rejects', () => deps.writeRejects(rejectsKey, report.rejects));
       const rejects = rejectSummary(report, settings.rejectThreshold, rejectsKey);
       record = { ...record, counts: report.datasets, rejects };
+      if (report.unreadableFiles.length > 0) {
+        throw new UnreadableExportError(
+          'validate',
+          `${report.unreadableFiles.join(', ')} could not be read (see the unreadable_file rejects in ` +
+            `${rejectsKey}); an unknown number of rows would be missing, so nothing was published. ` +
+            'Re-upload the file(s) and rerun the date.',
+        );
+      }
       if (rejects.share > settings.rejectThreshold) {
         throw new RejectThresholdError(
           'validate',
@@ -131,21 +188,15 @@ export async function runNightlyJob(
     const dimensions = [...BUILT_IN_DIMENSIONS, ...settings.segmentDimensions];
     await timed('publish', async () => {
       await deps.store.writeRunRecord(record, expiresAt);
+      const { customers, segments, business } = metrics;
       const shards = await deps.store.writeCustomers(
         runId,
         exportDate,
-        metrics.customers,
+        customers,
         dimensions,
         detailExpiresAt,
       );
-      await deps.store.writeSegments(
-        runId,
-        exportDate,
-        metrics.segments,
-        metrics.business,
-        shards,
-        expiresAt,
-      );
+      await deps.store.writeSegments(runId, exportDate, segments, business, shards, expiresAt);
     });
     const finishedAt = deps.clock();
     record = {
@@ -153,19 +204,28 @@ export async function runNightlyJob(
       finishedAt: finishedAt.toISOString(),
       durationMs: finishedAt.getTime() - startedAt.getTime(),
       stageDurationsMs: { ...durations },
+      faults: faultsSoFar(),
     };
-    await timed('publish', () => deps.store.publishRun(record, expiresAt));
+    const { removedRuns, cleanupError } = await timed('publish', () =>
+      deps.store.publishRun(record, expiresAt),
+    );
     deps.log.info('run published', {
       runId,
       customers: record.customers,
       rejects: record.rejects.total,
+      removedRuns,
+      retries: record.faults.retries,
       durations,
     });
+    // The run is published either way; the next publish sweeps the leftovers again.
+    if (cleanupError) deps.log.warn('older runs could not be removed', { runId, cleanupError });
     return record;
   } catch (error) {
     const stage = error instanceof NightlyJobError ? error.stage : 'unknown';
-    const finishedAt = deps.clock();
-    const failed = failedRecord(record, stage, error, finishedAt, { ...durations });
+    const failed = {
+      ...failedRecord(record, stage, error, deps.clock(), { ...durations }),
+      faults: faultsSoFar(),
+    };
     deps.log.error('run failed', { runId, stage, error });
     try {
       await deps.store.writeRunRecord(failed);
@@ -175,52 +235,5 @@ export async function runNightlyJob(
     throw error;
   } finally {
     await rm(scratch, { recursive: true, force: true });
-  }
-}
-
-/**
- * Stages 2–4: DuckDB ingest of the local files (`checkRejects` sees the report before anything is
- * summarised), the predictive models (which degrade, never fail, the run), then the pure model. Null
- * when no order was accepted.
- */
-async function ingestAndModel(
-  config: JobConfig,
-  deps: NightlyJobDeps,
-  files: readonly LocalExportFile[],
-  ctx: {
-    exportDate: string;
-    asOf: string;
-    scratch: string;
-    timed: Timed;
-    checkRejects: (report: IngestReport) => Promise<void>;
-  },
-): Promise<{ metrics: RunMetrics; predictive: PredictiveReport } | null> {
-  const { settings } = config;
-  const ingest = await deps.openIngest({
-    exportDate: ctx.exportDate,
-    mapping: settings.mapping,
-    workDir: join(ctx.scratch, 'duckdb'),
-    memoryLimitMb: settings.duckdbMemoryMb,
-  });
-  try {
-    await ctx.checkRejects(await ctx.timed('ingest', () => ingest.load(files)));
-    const range = await ingest.orderDateRange();
-    if (!range) return null;
-    const window = churnWindow(range.first, ctx.asOf, settings.churnWindowMonths);
-    const { summaries, spend } = await ctx.timed('summarise', async () => ({
-      summaries: await ingest.customerSummaries(window),
-      spend: await ingest.spendByChannelMonth(),
-    }));
-    const { predictions, report } = await ctx.timed('predict', () =>
-      predictStage(ingest, summaries, { first: range.first, asOf: ctx.asOf }, settings.predictive, () =>
-        performance.now(),
-      ),
-    );
-    const metrics = await ctx.timed('model', async () =>
-      runMetrics(summaries, spend, window, settings, predictions),
-    );
-    return { metrics, predictive: report };
-  } finally {
-    await ingest.close();
   }
 }

@@ -34,6 +34,45 @@ export const mappingSchema = z
   .strict();
 export type ColumnMapping = z.infer<typeof mappingSchema>;
 
+/** An ISO 4217 currency code as written in settings: three upper-case letters. */
+const currencyCode = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code: 3 upper-case letters');
+
+/**
+ * Currencies of the orders (docs/exports.md, "Currencies"). Without `rates`, the accepted orders must
+ * carry at most one currency code. With them, amounts are converted into `base`.
+ */
+export const currencySettingsSchema = z
+  .object({
+    /** The currency every amount is reported in; orders without a currency are taken to be in it. */
+    base: currencyCode.optional(),
+    /** Code → how many units of `base` one unit of it is worth (`{ "USD": 0.92 }` with base EUR). */
+    rates: z
+      .record(currencyCode, z.number().positive(), {
+        error: (issue) =>
+          issue.code === 'invalid_key' ? 'keys must be ISO 4217 codes: 3 upper-case letters' : undefined,
+      })
+      .optional(),
+  })
+  .strict()
+  .refine((c) => c.rates === undefined || c.base !== undefined, {
+    path: ['base'],
+    message: 'is required when rates are set (rates convert into base)',
+  })
+  .refine((c) => c.base === undefined || c.rates?.[c.base] === undefined || c.rates[c.base] === 1, {
+    path: ['rates'],
+    message: 'the rate of the base currency itself must be 1',
+  });
+export type CurrencySettings = z.infer<typeof currencySettingsSchema>;
+
+/** How customer ids from orders and customers files are compared (after trimming). */
+export const customerIdSettingsSchema = z
+  .object({
+    /** `lower`/`upper` make `ABC` and `abc` one customer; `preserve` keeps them apart. */
+    case: z.enum(['preserve', 'lower', 'upper']).default('preserve'),
+  })
+  .strict();
+export type CustomerIdSettings = z.infer<typeof customerIdSettingsSchema>;
+
 /** The predictive models' settings (docs/metrics.md, "Predictive CLV"). */
 export const predictiveSettingsSchema = z
   .object({
@@ -87,6 +126,8 @@ export const jobSettingsSchema = z
     segmentDimensions: z.array(z.string().regex(/^[a-z][a-z0-9_]*$/)).default([]),
     mapping: mappingSchema.default(mappingSchema.parse({})),
     predictive: predictiveSettingsSchema.default(predictiveSettingsSchema.parse({})),
+    currency: currencySettingsSchema.default({}),
+    customerIds: customerIdSettingsSchema.default(customerIdSettingsSchema.parse({})),
     /** DuckDB memory cap in MB; keep it below the function's memory. */
     duckdbMemoryMb: z.number().int().min(128).default(1024),
   })

@@ -17,10 +17,16 @@ const RUNTIME_PACKAGES = [
   'detect-libc',
 ];
 
+/**
+ * How much longer than the function timeout the run lock's lease lasts: enough for clock skew between
+ * hosts, shorter than the 1 minute Lambda waits before retrying a timed-out asynchronous invocation, so
+ * the retry finds the dead run's lease expired and takes the lock over instead of skipping.
+ */
+export const RUN_LOCK_LEASE_MARGIN = Duration.seconds(30);
+
 /** The item-level DynamoDB actions the job needs: no scans, no table administration. */
 export const RESULTS_TABLE_ACTIONS = [
   'dynamodb:BatchWriteItem',
-  'dynamodb:ConditionCheckItem',
   'dynamodb:DeleteItem',
   'dynamodb:GetItem',
   'dynamodb:PutItem',
@@ -75,8 +81,9 @@ export interface NightlyJobProps {
 /**
  * The nightly job: one Lambda function (ESM bundle + DuckDB native packages copied beside it), its role with
  * prefix- and table-scoped grants only, and its log group.
- * No reserved concurrency: a new account's default quota (10) refuses any reservation, and one scheduled
- * invocation a night cannot overlap itself within the 15-minute timeout.
+ * No reserved concurrency: a new account's default quota (10) refuses any reservation; overlapping
+ * invocations (the schedule firing twice, a manual run during the nightly one) are kept apart by the run
+ * lock in the results table instead (`RUN_LOCK_LEASE_SECONDS`, lambdas/publish/run-lock.ts).
  */
 export class NightlyJob extends Construct {
   public readonly function: nodejs.NodejsFunction;
@@ -86,6 +93,7 @@ export class NightlyJob extends Construct {
   constructor(scope: Construct, id: string, props: NightlyJobProps) {
     super(scope, id);
     const { bucket, table, settings } = props;
+    const timeout = props.timeout ?? Duration.minutes(15);
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
@@ -105,7 +113,7 @@ export class NightlyJob extends Construct {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.X86_64,
       memorySize: props.memoryMb ?? 3008,
-      timeout: props.timeout ?? Duration.minutes(15),
+      timeout,
       ephemeralStorageSize: Size.mebibytes(props.ephemeralStorageMb ?? 10240),
       retryAttempts: props.retryAttempts ?? 2,
       maxEventAge: props.maxEventAge ?? Duration.hours(6),
@@ -117,6 +125,7 @@ export class NightlyJob extends Construct {
         EXPORTS_BUCKET: bucket.bucketName,
         RESULTS_TABLE: table.tableName,
         CLV_SETTINGS: JSON.stringify(settings),
+        RUN_LOCK_LEASE_SECONDS: String(timeout.toSeconds() + RUN_LOCK_LEASE_MARGIN.toSeconds()),
         NODE_OPTIONS: '--enable-source-maps',
       },
       bundling: esmBundling({

@@ -10,7 +10,8 @@ const WINDOW: ChurnWindow = {
   lastStart: '2024-06-30',
   asOf: '2024-12-31',
 };
-const CHANNEL = 'web, "paid"\nsocial';
+// Quotes and a comma; a line break would be a control_character reject (test below).
+const CHANNEL = 'web, "paid" social';
 const ROWS = [
   { order_id: 'o1', customer_id: 'c1', order_date: '2024-03-01', revenue: '10.5', channel: CHANNEL },
   {
@@ -110,10 +111,11 @@ describe('export formats', () => {
 
     // Assess
     expect(report.rejects.map((r) => [r.file, r.row, r.field, r.reason])).toEqual([
+      ['orders.csv', 1, 'channel', 'control_character'],
       ['orders.csv', 2, 'revenue', 'not_a_number'],
       ['orders.jsonl', 3, 'revenue', 'not_a_number'],
     ]);
-    expect(report.datasets.orders).toEqual({ files: 2, rowsRead: 4, rowsAccepted: 2, rowsRejected: 2 });
+    expect(report.datasets.orders).toEqual({ files: 2, rowsRead: 4, rowsAccepted: 1, rowsRejected: 3 });
   });
 
   it('reads a header-only and an empty CSV as zero rows', async () => {

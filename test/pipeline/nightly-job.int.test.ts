@@ -1,11 +1,13 @@
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureResultsTable } from '../../bin/local/provision.js';
 import { nightlyJobDeps } from '../../lambdas/handlers/job-deps.js';
 import { makeNightlyHandler } from '../../lambdas/handlers/nightly-handler.js';
-import { RejectThresholdError } from '../../lambdas/pipeline/errors.js';
+import { RejectThresholdError, UnreadableExportError } from '../../lambdas/pipeline/errors.js';
 import { type JobConfig, parseJobSettings } from '../../lambdas/platform/config.js';
 import { silentLogger } from '../../lambdas/platform/logger.js';
 import { makeResultsStore } from '../../lambdas/publish/results-store.js';
@@ -35,7 +37,11 @@ const handler = () =>
   );
 const store = () => makeResultsStore(aws.ddb, aws.table);
 
-async function putExport(date: string, files: Record<string, string>, complete = true): Promise<void> {
+async function putExport(
+  date: string,
+  files: Record<string, string | Uint8Array>,
+  complete = true,
+): Promise<void> {
   for (const [path, body] of Object.entries(files)) {
     await aws.s3.send(
       new PutObjectCommand({ Bucket: aws.bucket, Key: `exports/${date}/${path}`, Body: body }),
@@ -196,6 +202,73 @@ describe('nightly job against S3 (s3rver) and DynamoDB (dynalite)', () => {
     await expect(run).rejects.toBeInstanceOf(RejectThresholdError);
     const runs = await store().listRuns(20);
     expect(runs.items.map((r) => r.exportDate)).not.toContain('2026-11-03');
+  });
+});
+
+describe('an export with a file that cannot be read', () => {
+  it('fails at validate, names the file in the rejects and keeps the previous run current', async () => {
+    // Prepare: a good orders file beside a gzip cut in half (an interrupted upload), under a fresh date
+    const current = await store().currentRun();
+    const gzip = gzipSync(Buffer.from(SMALL_ORDERS.replaceAll(/\bo(\d)/g, 'p$1')));
+    const truncated = gzip.subarray(0, Math.floor(gzip.length / 2));
+    await putExport('2026-11-04', { 'orders/a.csv': SMALL_ORDERS, 'orders/b.csv.gz': truncated });
+
+    // Act
+    const run = handler()({});
+
+    // Assess
+    await expect(run).rejects.toBeInstanceOf(UnreadableExportError);
+    await expect(run).rejects.toThrow(/exports\/2026-11-04\/orders\/b\.csv\.gz could not be read/);
+    expect((await store().currentRun())?.runId).toBe(current?.runId);
+    const failed = (await store().listRuns(20)).items.find((r) => r.exportDate === '2026-11-04');
+    expect([failed?.status, failed?.failure?.stage]).toEqual(['failed', 'validate']);
+    expect(failed?.rejects.examples.unreadable_file?.map((r) => [r.file, r.row])).toEqual([
+      ['exports/2026-11-04/orders/b.csv.gz', 0],
+    ]);
+    const csv = await objectText(failed?.rejects.objectKey ?? '');
+    expect(csv).toMatch(/exports\/2026-11-04\/orders\/b\.csv\.gz,0,,unreadable_file,/);
+  });
+});
+
+describe('job settings that reach the ingest', () => {
+  it('converts currencies with the configured rates and folds customer ids by case', async () => {
+    // Prepare: EUR base, 1 USD = 0.5 EUR; `Ann` and `ann` are one customer with case "lower"
+    const settings = parseJobSettings({
+      currency: { base: 'EUR', rates: { USD: 0.5 } },
+      customerIds: { case: 'lower' },
+      predictive: { enabled: false },
+    });
+    // Its own table and prefix: this run must not become the current run of the other tests.
+    await ensureResultsTable(aws.ddb, 'fx-results');
+    const own: JobConfig = {
+      ...config,
+      table: 'fx-results',
+      settings: { ...settings, exportsPrefix: 'fx/' },
+    };
+    const orders = [
+      'order_id,customer_id,order_date,revenue,currency',
+      'f1,Ann,2026-05-01,100,EUR',
+      'f2,ann,2026-06-01,100,USD',
+      'f3,Bob,2026-06-02,40,usd',
+    ].join('\n');
+    for (const [key, body] of [
+      ['fx/2026-12-01/orders/o.csv', orders],
+      ['fx/2026-12-01/_SUCCESS', ''],
+    ]) {
+      await aws.s3.send(new PutObjectCommand({ Bucket: aws.bucket, Key: key, Body: body }));
+    }
+    const deps = nightlyJobDeps({ config: own, s3: aws.s3, ddb: aws.ddb, workDir, log: silentLogger });
+
+    // Act
+    const result = await makeNightlyHandler(own, deps)({ exportDate: '2026-12-01' });
+
+    // Assess: 100 + 100 × 0.5 for ann, 40 × 0.5 for bob
+    const fx = makeResultsStore(aws.ddb, 'fx-results');
+    const record = await fx.getRun(result.runId);
+    expect(record?.customers).toBe(2);
+    expect(record?.business?.netRevenue).toBeCloseTo(100 + 50 + 20, 9);
+    const ann = await fx.customer('ann', result.runId);
+    expect([ann?.orders, ann?.netRevenue]).toEqual([2, 150]);
   });
 });
 

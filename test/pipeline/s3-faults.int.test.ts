@@ -181,6 +181,9 @@ describe('S3 read faults in the fetch stage (fault proxy in front of s3rver)', (
       byKind: { 's3:ECONNRESET': 2, 's3:InternalError': 1, 's3:SlowDown': 1, 's3:stalled': 1 },
     });
     expect(survivor.status).toBe('published');
+    // The run record reports the same retries (the recorder lives longer than one run).
+    expect(survivor.faults).toEqual(faultsSince(before, faults.snapshot()));
+    expect(faultFree.faults).toEqual({ retries: 0, byKind: {} });
     expect(survivor.runId).not.toBe(faultFree.runId);
     expect(survivor.inputs).toEqual(faultFree.inputs);
     expect(survivor.counts).toEqual(faultFree.counts);
@@ -222,6 +225,7 @@ describe('S3 read faults in the fetch stage (fault proxy in front of s3rver)', (
     const failed = (await store().listRuns(50)).items.filter((r) => !runsBefore.has(r.runId));
     expect(failed.map((r) => [r.status, r.failure?.stage])).toEqual([['failed', 'fetch']]);
     const failedRunId = failed[0]?.runId ?? '';
+    expect((await store().getRun(failedRunId))?.faults).toEqual({ retries: 4, byKind: { 's3:ECONNRESET': 4 } });
     // Nothing of the failed run is readable but its own failure record.
     const leftovers = (await tableItems())
       .filter((item) => JSON.stringify(item).includes(failedRunId))

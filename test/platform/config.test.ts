@@ -67,4 +67,40 @@ describe('job configuration', () => {
     // Assess
     expect(() => parseJobSettings({ segmentDimensions: ['Country Code'] })).toThrow(/segmentDimensions\.0/);
   });
+
+  it('defaults to no currency conversion and customer ids compared as they are', () => {
+    // Act
+    const settings = parseJobSettings({});
+    // Assess
+    expect(settings.currency).toEqual({});
+    expect(settings.customerIds).toEqual({ case: 'preserve' });
+    expect(parseJobSettings({ customerIds: {} }).customerIds.case).toBe('preserve');
+  });
+
+  it('accepts a conversion table into a base currency and refuses malformed ones', () => {
+    // Act
+    const settings = parseJobSettings({ currency: { base: 'EUR', rates: { USD: 0.92, EUR: 1 } } });
+    const problems = (currency: unknown): string => {
+      try {
+        parseJobSettings({ currency });
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        return (error as Error).message;
+      }
+      return '';
+    };
+    // Assess
+    expect(settings.currency).toEqual({ base: 'EUR', rates: { USD: 0.92, EUR: 1 } });
+    expect(problems({ rates: { USD: 0.92 } })).toMatch(/currency\.base: is required when rates are set/);
+    expect(problems({ base: 'eur' })).toMatch(/currency\.base: must be an ISO 4217 code/);
+    expect(problems({ base: 'EUR', rates: { usd: 0.92 } })).toMatch(
+      /currency\.rates\.usd: keys must be ISO 4217 codes/,
+    );
+    expect(problems({ base: 'EUR', rates: { USD: 0 } })).toMatch(/currency\.rates\.USD: .*>0/);
+    expect(problems({ base: 'EUR', rates: { USD: -1 } })).toMatch(/currency\.rates\.USD/);
+    expect(problems({ base: 'EUR', rates: { EUR: 0.5 } })).toMatch(
+      /rate of the base currency itself must be 1/,
+    );
+    expect(problems({ base: 'EUR', convert: true })).toMatch(/Unrecognized key: "convert"/);
+  });
 });
