@@ -13,8 +13,10 @@ import { makeNightlyHandler } from '../lambdas/handlers/nightly-handler.js';
 import { BUILT_IN_DIMENSIONS } from '../lambdas/pipeline/run-record.js';
 import { awsClients } from '../lambdas/platform/aws-clients.js';
 import { type JobConfig, parseJobSettings } from '../lambdas/platform/config.js';
+import { faultRecorder } from '../lambdas/platform/fault-recorder.js';
 import { jsonLogger, silentLogger } from '../lambdas/platform/logger.js';
 import { makeResultsStore, type SegmentResult } from '../lambdas/publish/results-store.js';
+import { makeRunLock } from '../lambdas/publish/run-lock.js';
 import { writeSampleExport } from '../lambdas/sample/generate-exports.js';
 import type { TrueParameters } from '../lambdas/sample/sample-model.js';
 import { makeApi } from '../lambdas/serve/api.js';
@@ -47,7 +49,9 @@ async function main(args: LocalArgs): Promise<void> {
     dynamoDir: join(stateDir, 'dynamodb'),
   });
   try {
+    const faults = faultRecorder();
     const { s3, ddb } = awsClients({
+      faults,
       endpoint: { s3: servers.s3Endpoint, dynamodb: servers.dynamoEndpoint },
       region: 'us-east-1',
       credentials: LOCAL_CREDENTIALS,
@@ -82,16 +86,24 @@ async function main(args: LocalArgs): Promise<void> {
     const log = args.quiet ? silentLogger : jsonLogger({ service: 'clv-local' });
     const workDir = join(stateDir, 'work');
     await mkdir(workDir, { recursive: true });
-    const handler = makeNightlyHandler(config, nightlyJobDeps({ config, s3, ddb, workDir, log }));
+    const deps = nightlyJobDeps({ config, s3, ddb, workDir, log, faults });
+    // A local run stopped with Ctrl+C must not lock the next one out for the Lambda-sized lease.
+    const handler = makeNightlyHandler(config, {
+      ...deps,
+      lock: makeRunLock(ddb, TABLE, { leaseMs: 60_000 }),
+    });
     const store = makeResultsStore(ddb, TABLE, { retentionDays: config.settings.retentionDays });
     let failure: unknown = null;
+    let skipped: string | null = null;
     try {
-      await handler({ exportDate, asOf: args.asOf });
+      const result = await handler({ exportDate, asOf: args.asOf });
+      if (result.status === 'skipped') skipped = result.message;
     } catch (error) {
       failure = error;
     }
-    const runs = await store.listRuns(1);
-    const record = runs.items[0];
+    if (skipped) console.log(`\nNothing to do: ${skipped}. Rerun it with --export-date <date>.`);
+    const current = skipped ? await store.currentRun() : null;
+    const record = current ? await store.getRun(current.runId) : (await store.listRuns(1)).items[0];
     if (!record) throw failure ?? new Error('The run left no record');
     const dimensions = [...BUILT_IN_DIMENSIONS, ...config.settings.segmentDimensions];
     const segments = Object.fromEntries(

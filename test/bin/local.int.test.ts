@@ -123,7 +123,7 @@ describe('npm start serving the query API', () => {
     expect(code).toBe(0);
   });
 
-  it('runs again on the data the first start left behind', async () => {
+  it('says there is nothing to do on the unchanged data the first start left behind', async () => {
     // Act: same state folder as the previous test, so the bucket already holds the sample
     const { stdout, code } = await run('node_modules/.bin/tsx', ['bin/local.ts', '--quiet', '--no-serve'], {
       env: { ...process.env, CLV_LOCAL_DIR: join(dir, 'serve-state') },
@@ -139,6 +139,8 @@ describe('npm start serving the query API', () => {
     // Assess
     expect(code, stdout).toBe(0);
     expect(stdout).not.toContain('Generated sample exports');
+    // The export is unchanged since the first start: nothing to do, and the current run is shown
+    expect(stdout).toMatch(/Nothing to do: export 2026-11-24 already published as 2026-11-24T\w+/);
     expect(stdout).toMatch(/status published/);
     expect(stdout).not.toContain('Query API serving');
   });
