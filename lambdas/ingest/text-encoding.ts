@@ -15,7 +15,8 @@ export interface Utf16Finding {
 
 /**
  * UTF-16 from the first bytes: a byte-order mark (FF FE little endian, FE FF big endian), else NUL
- * bytes, which UTF-8 text never holds but UTF-16 has in every ASCII character (LE: after it, BE: before).
+ * NUL bytes on at least a quarter of the odd (LE) or even (BE) positions: UTF-16 has one beside every
+ * ASCII character (LE: after it, BE: before), UTF-8 text only as a stray control character.
  */
 export function utf16Of(head: Buffer): Utf16Finding | null {
   if (head[0] === 0xff && head[1] === 0xfe)
@@ -24,10 +25,13 @@ export function utf16Of(head: Buffer): Utf16Finding | null {
     return { encoding: 'UTF-16BE', evidence: 'byte-order mark FE FF' };
   let even = 0;
   let odd = 0;
-  for (let i = 0; i < Math.min(head.length, HEAD_BYTES); i++) {
+  const examined = Math.min(head.length, HEAD_BYTES);
+  for (let i = 0; i < examined; i++) {
     if (head[i] === 0) i % 2 === 0 ? even++ : odd++;
   }
-  if (even + odd === 0) return null;
+  // UTF-16 text puts a NUL beside most characters of Latin scripts, all on one side; a stray NUL or two
+  // in UTF-8 is a bad value of one row (control_character), not a UTF-16 file.
+  if (even + odd === 0 || Math.max(even, odd) < examined / 8) return null;
   return {
     encoding: odd >= even ? 'UTF-16LE' : 'UTF-16BE',
     evidence: `no byte-order mark, but ${even + odd} NUL bytes in the first ${HEAD_BYTES} bytes`,

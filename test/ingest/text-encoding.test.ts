@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Utf8Validator } from '../../lambdas/ingest/text-encoding.js';
+import { Utf8Validator, utf16Of } from '../../lambdas/ingest/text-encoding.js';
 
 describe('UTF-8 validation over chunks', () => {
   /** Pushes `bytes` split at `at` and returns the offset of the first bad byte found. */
@@ -42,5 +42,20 @@ describe('UTF-8 validation over chunks', () => {
 
     // Assess
     expect(offsets).toEqual([1, 1, 1]);
+  });
+});
+
+describe('UTF-16 sniffing', () => {
+  const header = 'order_id,customer_id,order_date,revenue\no1,c1,2024-01-01,10\n';
+
+  it('finds UTF-16 without a byte-order mark from the NUL beside each ASCII character', () => {
+    expect(utf16Of(Buffer.from(header, 'utf16le'))?.encoding).toBe('UTF-16LE');
+    expect(utf16Of(Buffer.from(header, 'utf16le').swap16())?.encoding).toBe('UTF-16BE');
+    expect(utf16Of(Buffer.from(`\ufeff${header}`, 'utf16le'))?.evidence).toBe('byte-order mark FF FE');
+  });
+
+  it('leaves a UTF-8 file with a stray NUL in one value to the row checks', () => {
+    expect(utf16Of(Buffer.from(`${header}o2,c\u00002,2024-01-02,5\n`, 'utf8'))).toBeNull();
+    expect(utf16Of(Buffer.from(header, 'utf8'))).toBeNull();
   });
 });
