@@ -16,7 +16,6 @@ import { type JobConfig, parseJobSettings } from '../lambdas/platform/config.js'
 import { faultRecorder } from '../lambdas/platform/fault-recorder.js';
 import { jsonLogger, silentLogger } from '../lambdas/platform/logger.js';
 import { makeResultsStore, type SegmentResult } from '../lambdas/publish/results-store.js';
-import { makeRunLock } from '../lambdas/publish/run-lock.js';
 import { writeSampleExport } from '../lambdas/sample/generate-exports.js';
 import type { TrueParameters } from '../lambdas/sample/sample-model.js';
 import { makeApi } from '../lambdas/serve/api.js';
@@ -86,12 +85,9 @@ async function main(args: LocalArgs): Promise<void> {
     const log = args.quiet ? silentLogger : jsonLogger({ service: 'clv-local' });
     const workDir = join(stateDir, 'work');
     await mkdir(workDir, { recursive: true });
-    const deps = nightlyJobDeps({ config, s3, ddb, workDir, log, faults });
     // A local run stopped with Ctrl+C must not lock the next one out for the Lambda-sized lease.
-    const handler = makeNightlyHandler(config, {
-      ...deps,
-      lock: makeRunLock(ddb, TABLE, { leaseMs: 60_000 }),
-    });
+    const deps = nightlyJobDeps({ config, s3, ddb, workDir, log, faults, lockLeaseMs: 60_000 });
+    const handler = makeNightlyHandler(config, deps);
     const store = makeResultsStore(ddb, TABLE, { retentionDays: config.settings.retentionDays });
     let failure: unknown = null;
     let skipped: string | null = null;

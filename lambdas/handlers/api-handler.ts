@@ -30,11 +30,13 @@ function baseUrl(event: APIGatewayProxyEvent, headers: Record<string, string>): 
 
 /** API Gateway REST proxy event → ApiRequest → the API → proxy result. */
 export function toApiRequest(event: APIGatewayProxyEvent): ApiRequest {
-  const headers: Record<string, string> = {};
+  // No prototypes: a header or parameter named `__proto__` is data (the route refuses an unknown
+  // parameter), not a write to Object.prototype that silently drops it.
+  const headers: Record<string, string> = Object.create(null);
   for (const [name, value] of Object.entries(event.headers ?? {})) {
     if (value !== undefined) headers[name.toLowerCase()] = value;
   }
-  const query: Record<string, string> = {};
+  const query: Record<string, string> = Object.create(null);
   for (const [name, values] of Object.entries(event.multiValueQueryStringParameters ?? {})) {
     const last = values?.at(-1);
     if (last !== undefined) query[name] = last;

@@ -9,7 +9,7 @@ import type { FaultRecorder } from '../platform/fault-recorder.js';
 import type { Logger } from '../platform/logger.js';
 import { writeRejectsCsv } from '../publish/rejects-writer.js';
 import { makeResultsStore } from '../publish/results-store.js';
-import { makeRunLock } from '../publish/run-lock.js';
+import { DEFAULT_LEASE_MS, makeRunLock } from '../publish/run-lock.js';
 
 /** Wires the nightly job to S3, DynamoDB and DuckDB: the same in Lambda, `npm start` and the tests. */
 export function nightlyJobDeps(args: {
@@ -21,10 +21,17 @@ export function nightlyJobDeps(args: {
   readonly clock?: () => Date;
   /** Counts retries after transient S3 and DynamoDB faults for the run record. @default none kept */
   readonly faults?: FaultRecorder;
+  /**
+   * How long the run lock's lease lasts (longer than the function timeout). Runs that started longer
+   * ago than this and never published are dead for sure, so the publish sweep removes their items.
+   * @default DEFAULT_LEASE_MS (20 minutes)
+   */
+  readonly lockLeaseMs?: number;
   /** Overrides of the download retry policy (tests shorten the backoff). @default DEFAULT_READ_RETRY */
   readonly s3Retry?: Partial<ReadRetryPolicy>;
 }): NightlyJobDeps {
   const { config, s3, ddb } = args;
+  const leaseMs = args.lockLeaseMs ?? DEFAULT_LEASE_MS;
   return {
     source: s3ExportSource(s3, config.bucket, config.settings.exportsPrefix, {
       ...(args.faults ? { faults: args.faults } : {}),
@@ -33,13 +40,14 @@ export function nightlyJobDeps(args: {
     openIngest,
     store: makeResultsStore(ddb, config.table, {
       retentionDays: config.settings.retentionDays,
+      abandonedAfterMs: leaseMs,
       ...(args.faults ? { faults: args.faults } : {}),
     }),
     writeRejects: (key, rejects) => writeRejectsCsv(s3, config.bucket, key, rejects),
     workDir: args.workDir,
     clock: args.clock ?? (() => new Date()),
     log: args.log,
-    lock: makeRunLock(ddb, config.table),
+    lock: makeRunLock(ddb, config.table, { leaseMs }),
     ...(args.faults ? { faults: args.faults } : {}),
   };
 }
