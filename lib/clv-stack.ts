@@ -61,6 +61,7 @@ export class ClvStack extends Stack {
     this.alarms = new Alarms(this, 'Alarms', {
       jobFunction: this.nightlyJob.function,
       deadLetterQueue: this.nightlySchedule.deadLetterQueue,
+      jobLogGroup: this.nightlyJob.logGroup,
       alarmEmail: config.alarmEmail,
       // Per stack, so a second deployment's throttling metric (and alarm) stays its own.
       metricNamespace: this.stackName,

@@ -42,7 +42,18 @@ export interface AlarmsProps {
    */
   readonly api?: ApiAlarmTargets;
   /**
-   * Namespace of the metrics this construct derives from logs (throttled API requests).
+   * The nightly job's log group; adds an alarm when no run has been published for `publishOverdueDays`
+   * (a night that is skipped or fails raises nothing else when it keeps happening quietly).
+   * @default - no such alarm
+   */
+  readonly jobLogGroup?: logs.ILogGroup;
+  /**
+   * Days in a row without a published run before the overdue alarm fires.
+   * @default 2
+   */
+  readonly publishOverdueDays?: number;
+  /**
+   * Namespace of the metrics this construct derives from logs (throttled API requests, runs published).
    * @default 'ClvEngine'
    */
   readonly metricNamespace?: string;
@@ -63,6 +74,9 @@ export class Alarms extends Construct {
   public readonly apiThrottledFilter?: logs.MetricFilter;
   public readonly apiThrottledAlarm?: cloudwatch.Alarm;
   public readonly apiFunctionErrorsAlarm?: cloudwatch.Alarm;
+  /** Counts the job's `run published` log lines. */
+  public readonly runsPublishedFilter?: logs.MetricFilter;
+  public readonly publishOverdueAlarm?: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: AlarmsProps) {
     super(scope, id);
@@ -112,6 +126,35 @@ export class Alarms extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     const alarms = [this.jobErrorsAlarm, this.deadLetterAlarm];
+    const metricNamespace = props.metricNamespace ?? 'ClvEngine';
+
+    if (props.jobLogGroup) {
+      const days = props.publishOverdueDays ?? 2;
+      this.runsPublishedFilter = new logs.MetricFilter(this, 'RunsPublishedFilter', {
+        logGroup: props.jobLogGroup,
+        // The job logs exactly one `run published` line per run it publishes (Powertools: "message").
+        filterPattern: logs.FilterPattern.stringValue('$.message', '=', 'run published'),
+        metricNamespace,
+        metricName: 'RunsPublished',
+        metricValue: '1',
+      });
+      this.publishOverdueAlarm = new cloudwatch.Alarm(this, 'PublishOverdue', {
+        alarmDescription:
+          `No run has been published for ${days} day(s): the exports stopped arriving, arrive without ` +
+          '_SUCCESS (runs are skipped as already published), or every run fails or is skipped. Readers still ' +
+          "see the last published run; see the job's log group and /v1/runs.",
+        metric: this.runsPublishedFilter.metric({
+          period: Duration.days(1),
+          statistic: cloudwatch.Stats.SUM,
+        }),
+        threshold: 1,
+        evaluationPeriods: days,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        // No `run published` line at all is exactly what this alarm is about.
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      });
+      alarms.push(this.publishOverdueAlarm);
+    }
 
     if (props.api) {
       const { stage, accessLogGroup } = props.api;
@@ -138,7 +181,6 @@ export class Alarms extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
 
-      const metricNamespace = props.metricNamespace ?? 'ClvEngine';
       this.apiThrottledFilter = new logs.MetricFilter(this, 'ApiThrottledFilter', {
         logGroup: accessLogGroup,
         // jsonWithStandardFields writes "status":"$context.status", a JSON string, hence a string match.

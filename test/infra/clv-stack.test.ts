@@ -131,7 +131,6 @@ describe('ClvStack with default configuration', () => {
     expect(dynamo[0]?.Resource).toEqual({ 'Fn::GetAtt': [tableId, 'Arn'] });
     expect(asArray(dynamo[0]?.Action ?? []).sort()).toEqual([
       'dynamodb:BatchWriteItem',
-      'dynamodb:ConditionCheckItem',
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
@@ -273,6 +272,27 @@ describe('ClvStack with default configuration', () => {
       },
     });
     template.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+
+  it("alarms when no run has been published for two days in a row, counting the job's own log lines", () => {
+    const topicRef = { Ref: stack.getLogicalId(stack.alarms.topic.node.defaultChild as never) };
+    const logGroupRef = { Ref: stack.getLogicalId(stack.nightlyJob.logGroup.node.defaultChild as never) };
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      LogGroupName: logGroupRef,
+      // lambdas/pipeline/nightly-job.ts logs this message once per published run
+      FilterPattern: '{ $.message = "run published" }',
+      MetricTransformations: [Match.objectLike({ MetricName: 'RunsPublished', MetricValue: '1' })],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'RunsPublished',
+      Statistic: 'Sum',
+      Period: 86400,
+      EvaluationPeriods: 2,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+      AlarmActions: [topicRef],
+    });
   });
 
   it('outputs the names an operator needs', () => {
