@@ -38,7 +38,8 @@ export function proxyEvent(request: IncomingMessage, host: string): APIGatewayPr
   for (const [name, value] of Object.entries(request.headers)) {
     if (typeof value === 'string') headers[name] = value;
   }
-  const multi: Record<string, string[]> = {};
+  // No prototype: a parameter named `__proto__` must be a parameter, not Object.prototype.
+  const multi: Record<string, string[]> = Object.create(null);
   for (const [name, value] of url.searchParams) {
     const values = multi[name] ?? [];
     values.push(value);
@@ -90,8 +91,19 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
       forbidden(response);
       return;
     }
+    let event: APIGatewayProxyEvent;
+    try {
+      event = proxyEvent(request, `127.0.0.1:${address.port}`);
+    } catch {
+      // An absolute-form target that is no URL (`GET http://[/v1/runs`) must not take the server down.
+      response.writeHead(400, { 'content-type': 'application/problem+json' });
+      response.end(
+        JSON.stringify({ type: 'about:blank', title: 'Bad Request', status: 400, detail: 'Not a URL' }),
+      );
+      return;
+    }
     options
-      .handler(proxyEvent(request, `127.0.0.1:${address.port}`))
+      .handler(event)
       .then((result) => {
         response.writeHead(result.statusCode, result.headers as Record<string, string>);
         response.end(result.body);

@@ -209,6 +209,9 @@ function refOf(runId: string): RunRef {
 
 function decodeRunsCursor(cursor: string): Record<string, unknown> {
   const sk = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^\d{4}-\d{2}-\d{2}#/.test(sk)) throw new InvalidCursorError('The cursor is not one this API issued');
+  // Exactly a run-index sort key (`<exportDate>#<runId>`), so DynamoDB never refuses it as a start key.
+  if (!/^(\d{4}-\d{2}-\d{2})#\1T[0-9A-Za-z]{1,32}$/.test(sk)) {
+    throw new InvalidCursorError('The cursor is not one this API issued');
+  }
   return { PK: RUNS_PK, SK: sk };
 }

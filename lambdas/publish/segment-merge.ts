@@ -175,11 +175,33 @@ function encodeCursor(state: CursorState): string {
   return Buffer.from(JSON.stringify(state), 'utf8').toString('base64url');
 }
 
-const isPosition = (x: unknown, indexed: boolean): x is ShardPosition =>
+/** Sort keys this store writes (keys.ts): a sortable amount or a 12-digit count, `#`, the id's key part. */
+const AMOUNT_KEY = /^\d{17}#[\s\S]+$/;
+const COUNT_KEY = /^\d{12}#[\s\S]+$/;
+
+/**
+ * A key this store could have written, so a tampered position can only move within the query's own
+ * partitions (their PK is rebuilt from the query, never read from the cursor) and DynamoDB never
+ * refuses it as a start key: well-formed UTF-16, within the 1,024-byte sort key limit.
+ */
+const isKey = (x: unknown, shape: RegExp): x is string =>
+  typeof x === 'string' &&
+  shape.test(x) &&
+  Buffer.byteLength(x, 'utf8') <= 1024 &&
+  Buffer.from(x, 'utf8').toString('utf8') === x;
+
+const idOf = (key: string): string => key.slice(key.indexOf('#'));
+
+const isPosition = (x: unknown, sort: MemberSort): x is ShardPosition =>
   x === null ||
   x === 0 ||
-  (!indexed && typeof x === 'string') ||
-  (indexed && Array.isArray(x) && x.length === 2 && typeof x[0] === 'string' && typeof x[1] === 'string');
+  (sort === 'clv' && isKey(x, AMOUNT_KEY)) ||
+  (sort !== 'clv' &&
+    Array.isArray(x) &&
+    x.length === 2 &&
+    isKey(x[0], sort === 'orders' ? COUNT_KEY : AMOUNT_KEY) &&
+    isKey(x[1], AMOUNT_KEY) &&
+    idOf(x[0]) === idOf(x[1]));
 
 function decodeCursor(cursor: string, where: SegmentWhere, order: MemberOrder): CursorState {
   let state: CursorState;
@@ -197,7 +219,7 @@ function decodeCursor(cursor: string, where: SegmentWhere, order: MemberOrder): 
     state.a === order.direction &&
     Array.isArray(state.k) &&
     state.k.length === where.shards &&
-    state.k.every((x) => isPosition(x, order.sort !== 'clv'));
+    state.k.every((x) => isPosition(x, order.sort));
   if (!valid) {
     throw new InvalidCursorError(
       'The cursor belongs to another segment, run or sort order, or is malformed; start again without it',

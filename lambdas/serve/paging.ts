@@ -2,8 +2,14 @@
  * Paging shared by every list route. The API's cursor wraps the position inside a list (a store cursor
  * or an offset) with the run it pages and a fingerprint of the query, so a page never switches runs
  * when the nightly job publishes mid-way, and a cursor cannot be replayed against another query.
+ *
+ * Cursors are not signed: anyone can decode one and compute a fingerprint. They are validated instead,
+ * so an edited cursor reads nothing its query could not: here its shape and run id; in cursor-checks.ts and
+ * run-resolution.ts that its run is one the query may read (published, and the `run` asked for); in the
+ * store (segment-merge.ts, results-reader.ts) that its position is a key of this query's own partitions.
  */
 import { createHash } from 'node:crypto';
+import { RUN_ID } from './params.js';
 import { BadRequestError } from './serve-errors.js';
 
 /** What the Lambda response may hold of rows: 6 MB payload limit minus room for headers and envelope. */
@@ -39,20 +45,27 @@ export function encodeCursor(cursor: ApiCursor, fingerprint: string): string {
 const badCursor = (message: string): BadRequestError =>
   new BadRequestError([{ parameter: 'cursor', message }]);
 
+/** Unpadded base64url, as encodeCursor writes it (Buffer's decoder would skip any other character). */
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
 /** The cursor's run and position; 400 when it is malformed or was issued for another query. */
 export function decodeCursor(cursor: string, fingerprint: string): ApiCursor {
+  const notIssued = (): BadRequestError =>
+    badCursor('not a cursor this API issued; pass nextCursor back unchanged');
+  if (!BASE64URL.test(cursor)) throw notIssued();
   let envelope: CursorEnvelope;
   try {
     envelope = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as CursorEnvelope;
   } catch {
-    throw badCursor('not a cursor this API issued; pass nextCursor back unchanged');
+    throw notIssued();
   }
   const wellFormed =
     envelope?.v === 1 &&
-    (envelope.r === null || typeof envelope.r === 'string') &&
+    // A run id is a key part of every run-scoped read: only the shape the API issues gets that far.
+    (envelope.r === null || (typeof envelope.r === 'string' && RUN_ID.test(envelope.r))) &&
     typeof envelope.q === 'string' &&
     (typeof envelope.p === 'string' || (Number.isSafeInteger(envelope.p) && (envelope.p as number) >= 0));
-  if (!wellFormed) throw badCursor('not a cursor this API issued; pass nextCursor back unchanged');
+  if (!wellFormed) throw notIssued();
   if (envelope.q !== fingerprint) {
     throw badCursor('issued for other query parameters; keep every parameter but limit and format unchanged');
   }

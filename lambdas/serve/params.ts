@@ -7,7 +7,8 @@ import { z } from 'zod';
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 1000;
 
-const RUN_ID = /^\d{4}-\d{2}-\d{2}T[0-9A-Za-z]{1,32}$/;
+/** A run id (`<exportDate>T<start instant>`, see RunRecord.runId). */
+export const RUN_ID = /^\d{4}-\d{2}-\d{2}T[0-9A-Za-z]{1,32}$/;
 
 const isCalendarDate = (value: string): boolean => {
   const date = new Date(`${value}T00:00:00Z`);

@@ -1,7 +1,8 @@
 /** The API's data routes (docs/api.md): each validates with params.ts and answers rows of rows.ts. */
 import type { z } from 'zod';
 import { ALL } from '../publish/keys.js';
-import { InvalidCursorError, type MemberResult, type ResultsReader } from '../publish/results-store.js';
+import type { MemberResult, ResultsReader } from '../publish/results-store.js';
+import { asCursorProblem, offsetOf, pinnedRunOf, storeCursorOf } from './cursor-checks.js';
 import { PAGE_BUDGET_BYTES, pageOf, rowCost } from './paging.js';
 import * as p from './params.js';
 import { defineRoute, type Route, type RouteInput, type RouteOutput } from './route-types.js';
@@ -17,34 +18,12 @@ import {
 } from './row-builders.js';
 import { customerDetail, customerRow, runDetail, runRow, segmentRow, summaryRow } from './rows.js';
 import { type ResolvedRun, resolveRun } from './run-resolution.js';
-import { BadRequestError, NotFoundError } from './serve-errors.js';
+import { NotFoundError } from './serve-errors.js';
 
 type Row = Record<string, unknown>;
 
 const columnsOf = (schema: z.ZodObject) => (): string[] => Object.keys(schema.shape);
 const same = (row: Row): Row => row;
-
-const staleCursor = (): BadRequestError =>
-  new BadRequestError([{ parameter: 'cursor', message: 'not a cursor for this route; start without it' }]);
-
-/** The cursor's offset into an in-memory list (0 without a cursor). */
-function offsetOf(input: RouteInput<unknown, unknown>): number {
-  const position = input.cursor?.position ?? 0;
-  if (typeof position !== 'number') throw staleCursor();
-  return position;
-}
-
-/** The store's own cursor inside the API cursor (undefined without a cursor), for lists the store pages. */
-function storeCursorOf(cursor: RouteInput<unknown, unknown>['cursor']): string | undefined {
-  const position = cursor?.position;
-  if (position !== undefined && typeof position !== 'string') throw staleCursor();
-  return position;
-}
-
-/** A store's refusal of its cursor is the caller's bad `cursor` parameter (400), not a server error. */
-function asCursorProblem(error: unknown): never {
-  throw error instanceof InvalidCursorError ? staleCursor() : error;
-}
 
 /** A page of an in-memory list, its cursor carrying the offset. */
 function listPage(
@@ -52,6 +31,7 @@ function listPage(
   input: RouteInput<unknown, unknown>,
   run: ResolvedRun | null,
 ): RouteOutput {
+  pinnedRunOf(input.cursor, run !== null);
   const page = pageOf(rows, offsetOf(input), input.limit);
   return {
     kind: 'list',
@@ -87,8 +67,9 @@ const listRuns = defineRoute({
   csv: { columns: columnsOf(runRow), row: runRowOf },
   shapedBy: [],
   async handle({ reader, cursor, limit }) {
+    pinnedRunOf(cursor, false);
     const [page, current] = await Promise.all([
-      reader.listRuns(limit, storeCursorOf(cursor)).catch(asCursorProblem),
+      reader.listRuns(limit, storeCursorOf(cursor)).catch(asCursorProblem(cursor)),
       currentRunId(reader),
     ]);
     return {
@@ -167,7 +148,7 @@ const listSegments = defineRoute({
   csv: { columns: columnsOf(segmentRow), row: same },
   shapedBy: ['dimension', 'run'],
   async handle(input) {
-    const run = await resolveRun(input.reader, input.query.run, input.cursor?.runId);
+    const run = await resolveRun(input.reader, input.query.run, pinnedRunOf(input.cursor, true));
     const dimensions = dimensionsOf(run, input.query.dimension);
     const lists = await Promise.all(dimensions.map((d) => input.reader.segments(run.runId, d)));
     return listPage(lists.flat().map(segmentRowOf), input, run);
@@ -210,7 +191,7 @@ const listCustomers = defineRoute({
   shapedBy: ['segment', 'sort', 'order', 'run'],
   async handle(input) {
     const { query, reader, cursor } = input;
-    const run = await resolveRun(reader, query.run, cursor?.runId);
+    const run = await resolveRun(reader, query.run, pinnedRunOf(cursor, true));
     const { dimension, value } = query.segment ?? { dimension: ALL, value: ALL };
     dimensionsOf(run, dimension);
     const page = await reader
@@ -221,7 +202,7 @@ const listCustomers = defineRoute({
         // A member carries the row's fields (plus its run ref), so its cost bounds the row's.
         budget: { bytes: PAGE_BUDGET_BYTES, cost: (m: MemberResult) => rowCost(m) },
       })
-      .catch(asCursorProblem);
+      .catch(asCursorProblem(cursor));
     if (!page) throw new NotFoundError(`Run ${run.runId} has no segment ${dimension}=${value}`);
     return {
       kind: 'list',

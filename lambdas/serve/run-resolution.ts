@@ -25,7 +25,18 @@ export async function resolveRun(
       ]);
     }
     const record = await reader.getRun(pinned);
-    if (record?.status !== 'published') {
+    // Cursors are issued for published runs only, and a replaced run is deleted, not unpublished: a cursor
+    // naming a run that is publishing or failed was edited (or caught the moment a run that lost the race
+    // for the pointer, and so was never current, was marked failed).
+    if (record && record.status !== 'published') {
+      throw new BadRequestError([
+        {
+          parameter: 'cursor',
+          message: `pages run ${pinned}, which is ${record.status}; start again without it`,
+        },
+      ]);
+    }
+    if (!record) {
       throw new RunGoneError(
         `Run ${pinned}, which this cursor was paging, has been replaced by a newer run of its export date; ` +
           'start again from the first page (without cursor)',

@@ -91,6 +91,36 @@ describe('cdk-nag AwsSolutions', () => {
     expect(acks.filter((a) => /AwsSolutions-IAM5$/.test(a.id))).toEqual([]);
   });
 
+  it.each([{}, { api: { auth: 'iam' } }])(
+    'acknowledges Resource "*" (IAM5) exactly on the roles granting on "*", for X-Ray alone (%o)',
+    (context) => {
+      // Prepare
+      const { app, template } = buildStack(context);
+      const policies = Object.values(template.findResources('AWS::IAM::Policy')) as {
+        Properties: {
+          Roles: { Ref: string }[];
+          PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] };
+        };
+      }[];
+
+      // Act
+      const starStatements = policies.flatMap((p) =>
+        p.Properties.PolicyDocument.Statement.filter((s) => [s.Resource].flat().includes('*')).map((s) => ({
+          role: (p.Properties.Roles[0]?.Ref ?? '').replace(/[0-9A-F]{8}$/, ''),
+          actions: [s.Action].flat(),
+        })),
+      );
+      const acks = acknowledgements(app).filter((a) => a.id.endsWith('AwsSolutions-IAM5[Resource::*]'));
+
+      // Assess: the construct path ClvTest/QueryApi/Role is the role whose logical id starts QueryApiRole
+      expect(acks.map((a) => a.path.split('/').slice(1).join('')).sort()).toEqual(
+        [...new Set(starStatements.map((s) => s.role))].sort(),
+      );
+      expect(starStatements.flatMap((s) => s.actions).every((a) => a.startsWith('xray:'))).toBe(true);
+      for (const ack of acks) expect(ack.reason, ack.path).toMatch(/X-Ray .*no resource-level permissions/);
+    },
+  );
+
   it('does flag a non-compliant resource (the pack is really running)', () => {
     // Prepare
     const app = new App();

@@ -333,7 +333,11 @@ describe('Query API with default configuration', () => {
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
     });
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+    // Exactly these three watch the API (the job's alarms are counted with the job).
+    const apiAlarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm').filter(([, alarm]) =>
+      /AWS\/ApiGateway|ApiThrottled|"Ref":"QueryApiFunction/.test(JSON.stringify(alarm.Properties)),
+    );
+    expect(apiAlarms).toHaveLength(3);
   });
 
   it('outputs the URL, the key id, the command that prints the key, the function and the access logs', () => {
@@ -387,9 +391,10 @@ describe.each([
   const methods = resourcesOfType(template, 'AWS::ApiGateway::Method');
 
   it('requires credentials on every method of the API', () => {
-    // Assess
+    // Assess: every AWS::ApiGateway::Method of the template, whatever its verb or path
     expect(methods).toHaveLength(API_ROUTES.length);
     for (const [logicalId, method] of methods) {
+      expect(method.Properties.HttpMethod, logicalId).toBe('GET');
       expect(method.Properties.AuthorizationType, logicalId).toBe(authorizationType);
       expect(method.Properties.ApiKeyRequired ?? false, logicalId).toBe(apiKeyRequired);
       // The invariant, whatever the mode: no method is reachable without a key or a signature.
@@ -398,6 +403,25 @@ describe.each([
         logicalId,
       ).toBe(true);
     }
+  });
+
+  it('has no catch-all path, no resource policy, and reads the key from the x-api-key header only', () => {
+    // Assess: a {proxy+} resource or an ANY method would reach the function on paths outside the route table;
+    // a resource policy could admit principals of other accounts; an AUTHORIZER key source needs an authorizer.
+    const paths = resourcesOfType(template, 'AWS::ApiGateway::Resource').map(
+      ([, r]) => r.Properties.PathPart,
+    );
+    expect(paths.filter((path) => String(path).includes('+'))).toEqual([]);
+    const api = onlyResource(template, 'AWS::ApiGateway::RestApi').props;
+    expect(api.Policy).toBeUndefined();
+    expect(api.ApiKeySourceType ?? 'HEADER').toBe('HEADER');
+    template.resourceCountIs('AWS::ApiGateway::Authorizer', 0);
+  });
+
+  it('keeps CORS closed: no preflight method and no Access-Control header in any method or gateway response', () => {
+    // Assess: browsers on other origins cannot read responses; the callers are BI tools and scripts
+    expect(methods.filter(([, m]) => m.Properties.HttpMethod === 'OPTIONS')).toEqual([]);
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/access-control-/i);
   });
 
   it(`${apiKeyRequired ? 'creates' : 'creates no'} API key and usage plan`, () => {
@@ -409,6 +433,13 @@ describe.each([
     expect(Object.keys(template.findOutputs('ApiKeyId'))).toHaveLength(count);
     expect(Object.keys(template.findOutputs('ApiKeyValueCommand'))).toHaveLength(count);
     template.hasOutput('ApiUrl', {});
+  });
+});
+
+describe('Query API CORS configuration', () => {
+  it('has no setting that opens CORS: the configuration refuses one', () => {
+    // Assess: CORS stays closed unless the construct itself changes (and this test with it)
+    expect(() => buildStack({ api: { cors: { allowOrigins: ['*'] } } })).toThrow(/cors/);
   });
 });
 
