@@ -5,9 +5,9 @@ import { customerDetail, customerRow, project, runDetail, runRow, segmentRow, su
 
 type Row = Record<string, unknown>;
 
-/** A run record as JSON; lists leave the rejects sample out (it is on GET /v1/runs/{runId}). */
+/** A run record as JSON; lists leave the rejects sample and examples out (they are on GET /v1/runs/{runId}). */
 export function runDetailOf(record: RunRecord, currentRunId: string | null, withSample: boolean): Row {
-  const rejects = withSample ? record.rejects : { ...record.rejects, sample: [] };
+  const rejects = withSample ? record.rejects : { ...record.rejects, examples: {}, sample: [] };
   return project(runDetail, {
     ...record,
     current: record.runId === currentRunId,
@@ -33,6 +33,7 @@ export function runRowOf(detail: Row): Row {
     failureStage: record.failure?.stage ?? null,
     failureMessage: record.failure?.message ?? null,
     degradedReason: record.degraded?.reason ?? null,
+    retries: record.faults?.retries ?? null,
     ...predictiveColumns(record.predictive),
   });
 }

@@ -206,6 +206,9 @@ export const runDetail = z.object({
     share: z.number(),
     threshold: z.number(),
     byReason: z.record(z.string(), z.number().int()),
+    examples: z
+      .record(z.string(), z.array(rejectedRow))
+      .meta({ description: 'First rejects (at most 3) of every reason; empty in run lists' }),
     sample: z
       .array(rejectedRow)
       .meta({ description: 'First rejects (at most 100); empty in run lists, full CSV at objectKey' }),
@@ -220,6 +223,13 @@ export const runDetail = z.object({
     .object({ stage: z.string(), reason: z.string() })
     .nullable()
     .meta({ description: 'Published without part of its results (e.g. predictions), and why' }),
+  faults: z
+    .object({ retries: z.number().int(), byKind: z.record(z.string(), z.number().int()) })
+    .nullable()
+    .meta({
+      description:
+        'Transient S3 and DynamoDB faults the run retried past: retries by kind, e.g. s3:SlowDown (null for runs recorded before this field existed)',
+    }),
 });
 
 /** A run record as one flat CSV row. */
@@ -243,6 +253,7 @@ export const runRow = z.object({
   failureStage: z.string().nullable(),
   failureMessage: z.string().nullable(),
   degradedReason: z.string().nullable(),
+  retries: z.number().int().nullable(),
   predictiveModel: z.enum(['bg-nbd', 'pareto-nbd']).nullable(),
   backtestPredictedPurchases: z.number().nullable(),
   backtestActualPurchases: z.number().nullable(),

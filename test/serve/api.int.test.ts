@@ -208,6 +208,11 @@ describe('query API over HTTP on a real run', () => {
     expect(column('predictiveModel')).toBe(predictive.model);
     expect(Number(column('backtestMeanAbsoluteError'))).toBeCloseTo(backtest.meanAbsoluteError, 12);
     expect(customers.items).toHaveLength(700);
+    // The reliability report as stored: faults survived (a CSV column too) and reject examples by reason
+    const stored = await reader.getRun(runId);
+    expect(run.faults).toEqual(stored?.faults);
+    expect(Number(column('retries'))).toBe(stored?.faults.retries);
+    expect((run.rejects as Row).examples).toEqual(stored?.rejects.examples);
     for (const c of customers.items) {
       expect(c.probabilityAlive as number).toBeGreaterThanOrEqual(0);
       expect(c.probabilityAlive as number).toBeLessThanOrEqual(1);
