@@ -188,7 +188,7 @@ describe('results store on dynalite', () => {
     const result = await publish(RUN_B, '2026-01-01', customers(250, 2));
 
     // Assess
-    expect(result).toEqual({ removedRuns: [RUN_A] });
+    expect(result).toEqual({ removedRuns: [RUN_A], cleanupError: null });
     expect((await store.currentRun())?.runId).toBe(RUN_B);
     const items = await scanAllItems();
     const stale = items.filter((i) => JSON.stringify(i).includes(RUN_A));

@@ -64,7 +64,7 @@ describe('publishRun', () => {
 
   it('marks the record published before flipping the pointer', async () => {
     const record = runRecord('2026-01-01T020000000Z', '2026-01-01');
-    await expect(store().publishRun(record)).resolves.toEqual({ removedRuns: [] });
+    await expect(store().publishRun(record)).resolves.toEqual({ removedRuns: [], cleanupError: null });
     const puts = ddbMock.commandCalls(PutCommand).map((c) => c.args[0].input.Item);
     expect(puts.map((i) => `${i?.PK}/${i?.status ?? ''}`)).toEqual([
       `RUN#${record.runId}/published`,
