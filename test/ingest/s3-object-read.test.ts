@@ -19,7 +19,7 @@ describe('backoffDelay', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 40 }),
-        fc.double({ min: 0, max: 1, maxExcluded: true }),
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
         (retry, r) => {
           // Prepare: the ceiling computed independently, by repeated doubling.
           let ceiling = DEFAULT_READ_RETRY.baseDelayMs;

@@ -225,7 +225,10 @@ describe('S3 read faults in the fetch stage (fault proxy in front of s3rver)', (
     const failed = (await store().listRuns(50)).items.filter((r) => !runsBefore.has(r.runId));
     expect(failed.map((r) => [r.status, r.failure?.stage])).toEqual([['failed', 'fetch']]);
     const failedRunId = failed[0]?.runId ?? '';
-    expect((await store().getRun(failedRunId))?.faults).toEqual({ retries: 4, byKind: { 's3:ECONNRESET': 4 } });
+    expect((await store().getRun(failedRunId))?.faults).toEqual({
+      retries: 4,
+      byKind: { 's3:ECONNRESET': 4 },
+    });
     // Nothing of the failed run is readable but its own failure record.
     const leftovers = (await tableItems())
       .filter((item) => JSON.stringify(item).includes(failedRunId))
