@@ -60,7 +60,7 @@ export type PredictiveReport =
     } & Omit<PredictiveResult, 'customers' | 'holdoutDays'>);
 
 export interface RunRecord {
-  /** `<exportDate>T<startedAt compact>`, e.g. `2026-11-24T020001Z`; unique per attempt, sortable. */
+  /** `<exportDate>T<start instant, base-36 epoch ms>`, e.g. `2026-11-24T0mwvh7i80`; unique per attempt, sortable (run-id.ts). */
   readonly runId: string;
   readonly exportDate: string;
   readonly asOf: string;

@@ -55,7 +55,7 @@ export const runParam = z
   .string()
   .regex(
     /^(current|\d{4}-\d{2}-\d{2}T[0-9A-Za-z]{1,32})$/,
-    'expected "current" or a run id such as 2026-11-24T020001Z',
+    'expected "current" or a run id such as 2026-11-24T0mwvh7i80',
   )
   .optional()
   .meta({ description: 'Run id; default: the current (last published) run' });
@@ -131,7 +131,7 @@ export const customerQuery = z
 export const noQuery = z.object({}).strict();
 
 export const runIdPath = z.object({
-  runId: z.string().regex(RUN_ID, 'expected a run id such as 2026-11-24T020001Z'),
+  runId: z.string().regex(RUN_ID, 'expected a run id such as 2026-11-24T0mwvh7i80'),
 });
 export const segmentPath = z.object({ dimension: dimensionName, value: z.string().min(1).max(2048) });
 export const customerPath = z.object({ customerId: z.string().min(1).max(2048) });

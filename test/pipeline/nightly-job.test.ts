@@ -19,6 +19,7 @@ import { silentLogger } from '../../lambdas/platform/logger.js';
 import type { ResultsStore } from '../../lambdas/publish/results-store.js';
 import { RunInProgressError, type RunLease, type RunLock } from '../../lambdas/publish/run-lock.js';
 import type { RunRecord } from '../../lambdas/publish/types.js';
+import { RUN_ID } from '../../lambdas/serve/params.js';
 
 const config: JobConfig = { bucket: 'b', table: 't', settings: parseJobSettings({}) };
 const ORDERS = 'order_id,customer_id,order_date,revenue\no1,c1,2026-01-01,10\no2,c2,2026-02-01,20\n';
@@ -108,14 +109,14 @@ describe('the nightly job when something goes wrong', () => {
   it('clears what an earlier, interrupted invocation left in the work directory', async () => {
     // Prepare
     const store = recordingStore();
-    const leftover = join(workDir, '2026-11-23T20261124T020000000Z', 'files');
+    const leftover = join(workDir, '2026-11-23T0mwtsopk0', 'files');
     await mkdir(leftover, { recursive: true });
     await writeFile(join(leftover, 'big.csv'), 'x');
     const source = fakeSource({ 'exports/2026-11-24/orders/a.csv': ORDERS }, ['2026-11-24']);
     // Act
     await makeNightlyHandler(config, deps(source, store))({});
     // Assess
-    expect(existsSync(join(workDir, '2026-11-23T20261124T020000000Z'))).toBe(false);
+    expect(existsSync(join(workDir, '2026-11-23T0mwtsopk0'))).toBe(false);
   });
 
   it('does nothing when no export date is complete', async () => {
@@ -169,7 +170,7 @@ describe('the nightly job when something goes wrong', () => {
       rejectedRows: 0,
     });
     expect(store.records.map((r) => r.status)).toEqual(['publishing']);
-    expect(store.published[0]?.runId).toBe('2026-11-24T20261125T020000000Z');
+    expect(store.published[0]?.runId).toBe(makeRunId('2026-11-24', new Date('2026-11-25T02:00:00.000Z')));
     expect(Object.keys(store.published[0]?.stageDurationsMs ?? {})).toEqual(
       expect.arrayContaining(['locate', 'fetch', 'ingest', 'summarise', 'model', 'publish']),
     );
@@ -199,7 +200,7 @@ describe('the nightly job after publishing', () => {
       [
         'older runs could not be removed',
         {
-          runId: '2026-11-24T20261125T020000000Z',
+          runId: makeRunId('2026-11-24', new Date('2026-11-25T02:00:00.000Z')),
           cleanupError: 'ProvisionedThroughputExceededException: Rate exceeded',
         },
       ],
@@ -393,7 +394,7 @@ describe('the nightly job and the run lock', () => {
     const store = recordingStore();
     const warnings: string[] = [];
     const log = { ...silentLogger, warn: (message: string) => void warnings.push(message) };
-    const lock = memoryLock('2026-11-24T20261125T015900000Z');
+    const lock = memoryLock('2026-11-24T0mwvh5wc0');
     // Act
     const result = await makeNightlyHandler(config, deps(source(), store, { lock, log }))({});
     // Assess
@@ -401,9 +402,8 @@ describe('the nightly job and the run lock', () => {
       status: 'skipped',
       reason: 'run-in-progress',
       exportDate: '2026-11-24',
-      runId: '2026-11-24T20261125T015900000Z',
-      message:
-        'run 2026-11-24T20261125T015900000Z holds the lock since a until b; this invocation does nothing',
+      runId: '2026-11-24T0mwvh5wc0',
+      message: 'run 2026-11-24T0mwvh5wc0 holds the lock since a until b; this invocation does nothing',
     });
     expect(store.records).toEqual([]);
     expect(warnings).toEqual(['another run is in progress; this invocation does nothing']);
@@ -438,8 +438,8 @@ describe('the nightly job and the run lock', () => {
     await makeNightlyHandler(config, deps(failing, recordingStore(), { lock }))({}).catch(() => undefined);
     // Assess
     expect(lock.released.map((l) => l.owner)).toEqual([
-      '2026-11-24T20261125T020000000Z',
-      '2026-11-24T20261125T020000000Z',
+      makeRunId('2026-11-24', new Date('2026-11-25T02:00:00.000Z')),
+      makeRunId('2026-11-24', new Date('2026-11-25T02:00:00.000Z')),
     ]);
   });
 
@@ -467,8 +467,11 @@ describe('run ids and the lock lease setting', () => {
     const nightly = makeRunId('2026-11-24', new Date('2026-11-25T02:00:00.000Z'));
     const rerun = makeRunId('2026-11-24', new Date('2026-11-26T01:30:00.000Z'));
     // Assess
-    expect(nightly).toBe('2026-11-24T20261125T020000000Z');
+    expect(nightly).toMatch(/^2026-11-24T[0-9a-z]{9}$/);
+    expect(parseInt(nightly.slice(11), 36)).toBe(Date.parse('2026-11-25T02:00:00.000Z'));
     expect(rerun > nightly).toBe(true);
+    // Still valid where the API accepts run ids
+    expect(RUN_ID.test(nightly)).toBe(true);
   });
 
   it('reads RUN_LOCK_LEASE_SECONDS, defaulting to 20 minutes and refusing nonsense', () => {

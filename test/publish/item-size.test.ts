@@ -59,7 +59,7 @@ const customer: CustomerMetrics = {
   predictedClv: x(130.8),
   predictedClvToCac: x(2.66),
 };
-const scope = { runId: '2026-11-24T020001123Z', exportDate: '2026-11-24', expiresAt: 1_799_999_999 };
+const scope = { runId: '2026-11-24T0mwvh7i80', exportDate: '2026-11-24', expiresAt: 1_799_999_999 };
 
 describe('item sizes with the predicted fields (docs/storage.md cost model: 1 KB = 1 write unit)', () => {
   it('keeps a segment member item under 1 KB', () => {
