@@ -33,6 +33,8 @@ export interface ExportFile {
   readonly dataset: Dataset;
   readonly key: string;
   readonly bytes: number;
+  /** S3's entity tag as listed: changes whenever the object is rewritten, even to the same size. */
+  readonly etag?: string;
 }
 
 export interface ExportSource {
@@ -112,8 +114,8 @@ export function s3ExportSource(
   async function listAll(
     listPrefix: string,
     delimiter?: string,
-  ): Promise<{ keys: Array<{ key: string; bytes: number }>; prefixes: string[] }> {
-    const keys: Array<{ key: string; bytes: number }> = [];
+  ): Promise<{ keys: Array<{ key: string; bytes: number; etag?: string }>; prefixes: string[] }> {
+    const keys: Array<{ key: string; bytes: number; etag?: string }> = [];
     const prefixes: string[] = [];
     let token: string | undefined;
     do {
@@ -130,7 +132,9 @@ export function s3ExportSource(
       } catch (cause) {
         throw new ExportDownloadError(`Cannot list ${where(listPrefix)}: ${describe(cause)}`, { cause });
       }
-      for (const o of page.Contents ?? []) if (o.Key) keys.push({ key: o.Key, bytes: o.Size ?? 0 });
+      for (const o of page.Contents ?? []) {
+        if (o.Key) keys.push({ key: o.Key, bytes: o.Size ?? 0, ...(o.ETag ? { etag: o.ETag } : {}) });
+      }
       for (const p of page.CommonPrefixes ?? []) if (p.Prefix) prefixes.push(p.Prefix);
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
@@ -153,14 +157,14 @@ export function s3ExportSource(
     const { keys } = await listAll(folder);
     const files: ExportFile[] = [];
     const ignored: string[] = [];
-    for (const { key, bytes } of keys) {
+    for (const { key, bytes, etag } of keys) {
       const rest = key.slice(folder.length);
       if (rest === SUCCESS || key.endsWith('/')) continue;
       const slash = rest.indexOf('/');
       const dataset = slash > 0 ? rest.slice(0, slash) : '';
       const name = rest.slice(rest.lastIndexOf('/') + 1);
       if (isDataset(dataset) && !name.startsWith('_') && !name.startsWith('.')) {
-        files.push({ dataset, key, bytes });
+        files.push({ dataset, key, bytes, ...(etag ? { etag } : {}) });
       } else if (!(isDataset(dataset) && name === SUCCESS)) {
         ignored.push(key);
       }

@@ -8,6 +8,8 @@ export interface ListedExportFile {
   readonly dataset: Dataset;
   readonly key: string;
   readonly bytes: number;
+  /** The S3 entity tag as listed, when the source has one. */
+  readonly etag?: string;
 }
 
 /** Why the downloads still running were stopped: another file of the export could not be fetched. */

@@ -135,9 +135,13 @@ async function lockedRun(
       throw new NoOrdersError('locate', `Export ${exportDate} has no files under orders/`);
     }
     const files = await timed('fetch', () => fetchExportFiles(deps.source, listed, join(scratch, 'files')));
+    const etags = new Map(listed.map((f) => [f.key, f.etag]));
     record = {
       ...record,
-      inputs: files.map(({ dataset, name, bytes, sha256 }) => ({ dataset, name, bytes, sha256 })),
+      inputs: files.map(({ dataset, name, bytes, sha256 }) => {
+        const etag = etags.get(name);
+        return { dataset, name, bytes, sha256, ...(etag ? { etag } : {}) };
+      }),
     };
 
     // Rejects are written and the threshold checked as soon as the rows are loaded, before any summary.

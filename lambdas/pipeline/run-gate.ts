@@ -90,19 +90,22 @@ export function newerCurrentRun(
 }
 
 /**
- * What differs between the files listed now and the ones a run read (its `inputs`): added, removed or
- * resized keys. S3 listings give key and size only, so a same-size rewrite goes unnoticed; an explicit
- * rerun (`exportDate` in the request) always runs.
+ * What differs between the files listed now and the ones a run read (its `inputs`): added, removed,
+ * resized or rewritten keys (a rewrite of the same size shows in the S3 entity tag, which runs recorded
+ * before inputs carried it lack). An explicit rerun (`exportDate` in the request) always runs.
  */
 export function inputChanges(listed: readonly ListedExportFile[], inputs: RunRecord['inputs']): string[] {
-  const before = new Map(inputs.map((i) => [i.name, i.bytes]));
-  const now = new Map(listed.map((f) => [f.key, f.bytes]));
+  const before = new Map(inputs.map((i) => [i.name, i]));
   const changes: string[] = [];
-  for (const [key, bytes] of now) {
+  for (const { key, bytes, etag } of listed) {
     const old = before.get(key);
     if (old === undefined) changes.push(`added ${key} (${bytes} bytes)`);
-    else if (old !== bytes) changes.push(`resized ${key} (${old} → ${bytes} bytes)`);
+    else if (old.bytes !== bytes) changes.push(`resized ${key} (${old.bytes} → ${bytes} bytes)`);
+    // A rewrite of the same size: S3 gives the new object a new entity tag.
+    else if (old.etag !== undefined && etag !== undefined && old.etag !== etag)
+      changes.push(`rewrote ${key}`);
   }
+  const now = new Set(listed.map((f) => f.key));
   for (const key of before.keys()) if (!now.has(key)) changes.push(`removed ${key}`);
   return changes.sort();
 }

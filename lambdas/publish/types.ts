@@ -12,6 +12,8 @@ export interface RunInput {
   readonly name: string;
   readonly bytes: number;
   readonly sha256: string;
+  /** S3's entity tag as listed: a scheduled run compares it to see a rewrite of the same size. */
+  readonly etag?: string;
 }
 
 export interface RunRejects {

@@ -198,7 +198,13 @@ export const runDetail = z.object({
   durationMs: z.number().nullable(),
   stageDurationsMs: z.record(z.string(), z.number()),
   inputs: z.array(
-    z.object({ dataset: z.string(), name: z.string(), bytes: z.number().int(), sha256: z.string() }),
+    z.object({
+      dataset: z.string(),
+      name: z.string(),
+      bytes: z.number().int(),
+      sha256: z.string(),
+      etag: z.string().optional().meta({ description: 'S3 entity tag as listed' }),
+    }),
   ),
   counts: z.record(z.string(), datasetCounts),
   rejects: z.object({

@@ -32,6 +32,17 @@ describe('inputChanges', () => {
   });
 });
 
+describe('inputChanges with entity tags', () => {
+  it('names a rewrite of the same size by its new ETag, and ignores tags a record does not have', () => {
+    const tagged = { ...input('e/a.csv', 10), etag: '"aaa"' };
+    const now = (etag?: string) => [{ ...listed('e/a.csv', 10), ...(etag ? { etag } : {}) }];
+    expect(inputChanges(now('"bbb"'), [tagged])).toEqual(['rewrote e/a.csv']);
+    expect(inputChanges(now('"aaa"'), [tagged])).toEqual([]);
+    expect(inputChanges(now('"bbb"'), [input('e/a.csv', 10)])).toEqual([]);
+    expect(inputChanges(now(), [tagged])).toEqual([]);
+  });
+});
+
 describe('repeatOf', () => {
   const published = {
     inputs: [input('e/a.csv', 10)],

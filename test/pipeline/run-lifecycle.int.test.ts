@@ -280,6 +280,34 @@ describe('the run lifecycle of one export date', () => {
     expect((await w.items()).length).toBe((await fresh.items()).length);
   });
 
+  it('reruns when a file was rewritten with different content of the same size (its S3 ETag changed)', async () => {
+    // Prepare: one revenue digit changed, so the file keeps its size
+    const w = await world('same-size');
+    const first = orders(4, 2);
+    await w.put('2026-10-03', { 'orders/orders.csv': first.csv });
+    w.now = new Date('2026-10-04T02:00:00.000Z');
+    const original = published(await w.run());
+    const edited = first.csv.replace(
+      /,(\d)(\d*)\.(\d\d)\n/,
+      (_m, d: string, rest: string, cents: string) =>
+        `,${d === '9' ? '8' : String(Number(d) + 1)}${rest}.${cents}\n`,
+    );
+    expect(edited).not.toBe(first.csv);
+    expect(edited.length).toBe(first.csv.length);
+
+    // Act
+    await w.put('2026-10-03', { 'orders/orders.csv': edited });
+    w.now = new Date('2026-10-05T02:00:00.000Z');
+    const rerun = published(await w.run());
+
+    // Assess: a new run of the same date replaced the first, and its revenue moved
+    expect(rerun.runId).not.toBe(original.runId);
+    expect(rerun.inputs[0]?.bytes).toBe(original.inputs[0]?.bytes);
+    expect(rerun.inputs[0]?.etag).toBeDefined();
+    expect(rerun.inputs[0]?.etag).not.toBe(original.inputs[0]?.etag);
+    expect(rerun.business?.netRevenue).not.toBeCloseTo(original.business?.netRevenue ?? 0, 6);
+  });
+
   it('waits, without running, while the newer export has no _SUCCESS marker, and names it', async () => {
     // Prepare
     const w = await world('no-marker');
