@@ -33,9 +33,16 @@ describe('s3ExportSource on s3rver', () => {
 
     // Assess
     expect(dates).toEqual(['2026-01-01', '2026-01-03']);
+    // A single-part upload's ETag is the quoted MD5 of its bytes
+    const md5 = `"${createHash('md5').update(body).digest('hex')}"`;
     expect(files).toEqual([
-      { dataset: 'customers', key: 'exports/2026-01-01/customers/c.csv', bytes: 14 },
-      { dataset: 'orders', key: 'exports/2026-01-01/orders/big.bin', bytes: body.length },
+      {
+        dataset: 'customers',
+        key: 'exports/2026-01-01/customers/c.csv',
+        bytes: 14,
+        etag: expect.stringMatching(/^"[0-9a-f]{32}"$/),
+      },
+      { dataset: 'orders', key: 'exports/2026-01-01/orders/big.bin', bytes: body.length, etag: md5 },
     ]);
     expect(await source.listIgnored('2026-01-01')).toEqual(['exports/2026-01-01/refunds/r.csv']);
   });
