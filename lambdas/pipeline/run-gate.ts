@@ -6,6 +6,7 @@
  * retry the invocation twice and raise the job-errors alarm.
  */
 import type { ExportSource } from '../ingest/export-source.js';
+import { addDays } from '../model/dates.js';
 import type { Logger } from '../platform/logger.js';
 import type { CurrentRun } from '../publish/results-store.js';
 import { RunInProgressError, type RunLease, type RunLock } from '../publish/run-lock.js';
@@ -200,11 +201,6 @@ export function waitingMessage(
   if (pending.length === 0) return `${base} (no newer export folder has data files yet)`;
   const described = pending.map((p) => `${p.date} has ${p.files} data file(s), ${p.bytes} bytes`);
   return `${base} (no _SUCCESS marker yet: ${described.join('; ')})`;
-}
-
-function addDays(date: string, days: number): string {
-  const t = Date.parse(`${date}T00:00:00Z`) + days * 86_400_000;
-  return new Date(t).toISOString().slice(0, 10);
 }
 
 /** JSON with object keys sorted: a record read back from DynamoDB need not keep its key order. */

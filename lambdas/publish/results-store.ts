@@ -7,6 +7,7 @@ import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { CustomerMetrics, SegmentMetrics } from '../model/types.js';
 import type { FaultRecorder } from '../platform/fault-recorder.js';
 import { type BatchWriterOptions, type Item, makeBatchWriter, PublishError } from './batch-writer.js';
+import { isConditionFailure } from './dynamo-errors.js';
 import {
   customerItem,
   dimensionValue,
@@ -284,10 +285,6 @@ export function makeResultsStore(
       }
     },
   };
-}
-
-function isConditionFailure(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }
 
 function* mapIter<T, U>(values: Iterable<T>, f: (value: T) => U): Generator<U> {

@@ -6,6 +6,7 @@
  */
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { BatchWriter } from './batch-writer.js';
+import { isConditionFailure } from './dynamo-errors.js';
 import { keyOf } from './items.js';
 import {
   ALL,
@@ -243,8 +244,4 @@ export async function markItemsRemoved(
     // The entry expired (TTL) meanwhile: nothing left to mark.
     if (!isConditionFailure(error)) throw error;
   }
-}
-
-function isConditionFailure(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }

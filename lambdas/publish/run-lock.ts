@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure } from './dynamo-errors.js';
 import type { ItemKey } from './keys.js';
 
 /** The lock item's key: outside every run's partitions, never read by the query API. */
@@ -144,8 +145,4 @@ function holderOf(item: Record<string, unknown>): LockHolder {
     acquiredAt: String(item.acquiredAt),
     leaseExpiresAt: String(item.leaseExpiresAt),
   };
-}
-
-function isConditionFailure(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }
