@@ -10,6 +10,7 @@ import { rm } from 'node:fs/promises';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { backoffDelay } from '../platform/backoff.js';
 import type { FaultRecorder } from '../platform/fault-recorder.js';
 
 export interface ReadRetryPolicy {
@@ -49,19 +50,6 @@ export class BrokenBodyError extends Error {
   ) {
     super(message);
   }
-}
-
-/**
- * The backoff before retry number `retry` (1 = the first retry): "full jitter", uniform in
- * [0, min(cap, base · 2^(retry−1))) (M. Brooker, "Exponential Backoff And Jitter", AWS Architecture Blog,
- * 2015), which spreads the retries of the concurrent downloads instead of having them return together.
- */
-export function backoffDelay(
-  retry: number,
-  policy: Pick<ReadRetryPolicy, 'baseDelayMs' | 'maxDelayMs' | 'random'>,
-): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (retry - 1));
-  return Math.floor(policy.random() * ceiling);
 }
 
 // Faults that another read can cure. Anything else (NoSuchKey, AccessDenied, a full disk…) fails at once.

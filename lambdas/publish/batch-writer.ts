@@ -8,6 +8,7 @@ import {
   type BatchWriteCommandOutput,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
+import { backoffDelay } from '../platform/backoff.js';
 import { type FaultRecorder, ignoreFaults } from '../platform/fault-recorder.js';
 import type { ItemKey } from './keys.js';
 
@@ -87,7 +88,7 @@ export function makeBatchWriter(
   const faults = options.faults ?? ignoreFaults;
 
   const backoff = (attempt: number): Promise<void> =>
-    sleep(Math.floor(random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1))));
+    sleep(backoffDelay(attempt, { baseDelayMs, maxDelayMs, random }));
 
   async function writeBatch(requests: WriteRequest[]): Promise<void> {
     let pending = requests;

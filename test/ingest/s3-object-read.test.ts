@@ -2,12 +2,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   BrokenBodyError,
-  backoffDelay,
   DEFAULT_READ_RETRY,
   ReadGaveUpError,
   retryRead,
   transientFaultKind,
 } from '../../lambdas/ingest/s3-object-read.js';
+import { backoffDelay } from '../../lambdas/platform/backoff.js';
 import { faultRecorder } from '../../lambdas/platform/fault-recorder.js';
 
 const sdkError = (name: string, status: number): Error =>
