@@ -2,16 +2,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { parseJobSettings } from '../../lambdas/platform/config.js';
 import { MEMBER_SORT_INDEXES } from '../../lambdas/publish/keys.js';
-import { buildStack, resourceProps } from './stack-fixture.js';
-
-interface Statement {
-  Action: string | string[];
-  Resource: unknown;
-  Effect: string;
-  Condition?: Record<string, unknown>;
-}
-
-const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+import { asArray, buildStack, resourceProps, type Statement } from './stack-fixture.js';
 
 /** Statements of the IAM policies attached to the role whose logical id starts with `rolePrefix`. */
 function roleStatements(

@@ -35,3 +35,14 @@ export function resourceProps(template: Template, logicalId: string): Record<str
   if (!resource) throw new Error(`no resource ${logicalId}`);
   return resource.Properties ?? {};
 }
+
+/** One statement of an IAM policy document in the template. */
+export interface Statement {
+  Action: string | string[];
+  Resource: unknown;
+  Effect: string;
+  Condition?: Record<string, unknown>;
+}
+
+/** A CloudFormation value that may be one item or a list, as a list. */
+export const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);

@@ -7,16 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildStack } from './stack-fixture.js';
-
-interface Statement {
-  Action: string | string[];
-  Resource: unknown;
-  Effect: string;
-  Condition?: Record<string, unknown>;
-}
-
-const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+import { asArray, buildStack, type Statement } from './stack-fixture.js';
 
 type CfnResources = Record<
   string,

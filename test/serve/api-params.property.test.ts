@@ -4,6 +4,7 @@ import { silentLogger } from '../../lambdas/platform/logger.js';
 import { makeApi } from '../../lambdas/serve/api.js';
 import type { ApiRequest } from '../../lambdas/serve/http.js';
 import { customers } from '../publish/fixture.js';
+import { apiRequest } from './api-request.js';
 import { memoryReader, memoryRun } from './memory-reader.js';
 
 const RUN = '2026-01-01T020000000Z';
@@ -11,14 +12,7 @@ const api = makeApi({
   reader: memoryReader([memoryRun(RUN, '2026-01-01', customers(30, 5), ['acquisition_channel'])], RUN),
   log: silentLogger,
 });
-const get = (path: string, query: Record<string, string>): ApiRequest => ({
-  method: 'GET',
-  path,
-  query,
-  headers: {},
-  baseUrl: 'https://api.example.test/prod',
-  requestId: 'prop',
-});
+const get = (path: string, query: Record<string, string>): ApiRequest => apiRequest(path, query);
 
 /** Values each parameter must refuse: generated, then filtered by an independent statement of the rule. */
 const malformed: Record<string, fc.Arbitrary<string>> = {

@@ -7,6 +7,7 @@ import { silentLogger } from '../../lambdas/platform/logger.js';
 import { makeApi, ROUTES } from '../../lambdas/serve/api.js';
 import type { ApiRequest } from '../../lambdas/serve/http.js';
 import { customers } from '../publish/fixture.js';
+import { apiRequest } from './api-request.js';
 import { memoryReader, memoryRun } from './memory-reader.js';
 
 const RUN = '2026-01-01T020000000Z';
@@ -23,14 +24,8 @@ const api = makeApi({
   log: silentLogger,
 });
 
-const request = (method: string, path: string, query: Record<string, string> = {}): ApiRequest => ({
-  method,
-  path,
-  query,
-  headers: ORIGIN,
-  baseUrl: 'https://api.example.test/prod',
-  requestId: 'req-1',
-});
+const request = (method: string, path: string, query: Record<string, string> = {}): ApiRequest =>
+  apiRequest(path, query, { method, headers: ORIGIN });
 
 const pathOf = (template: string): string =>
   template.replace(/\{(\w+)\}/g, (_, name: string) => PARAMS[name] ?? '');

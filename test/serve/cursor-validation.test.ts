@@ -13,6 +13,7 @@ import type { ApiRequest, ApiResponse } from '../../lambdas/serve/http.js';
 import { decodeCursor, encodeCursor } from '../../lambdas/serve/paging.js';
 import { BadRequestError } from '../../lambdas/serve/serve-errors.js';
 import { customers } from '../publish/fixture.js';
+import { apiRequest } from './api-request.js';
 import { memoryReader, memoryRun } from './memory-reader.js';
 
 const RUN_1 = '2026-01-01T020000000Z';
@@ -83,14 +84,7 @@ function defaultReader() {
   );
 }
 
-const get = (path: string, query: Record<string, string>): ApiRequest => ({
-  method: 'GET',
-  path,
-  query,
-  headers: {},
-  baseUrl: 'https://api.example.test/prod',
-  requestId: 'req-1',
-});
+const get = (path: string, query: Record<string, string>): ApiRequest => apiRequest(path, query);
 
 /** A real cursor of the list, with its envelope fields replaced. */
 async function edited(
