@@ -2,9 +2,9 @@ import { MappingError } from './ingest-errors.js';
 import { sqlDate, sqlString } from './sql-text.js';
 
 const ISO_DATE = '\\d{4}-\\d{2}-\\d{2}';
-/** ISO-8601 timestamp with seconds and an explicit offset (Z, ±hh, ±hhmm, ±hh:mm). */
+/** ISO-8601 timestamp with seconds and an explicit offset (Z, ±hh, ±hhmm, ±hh:mm); RFC 3339 allows t and z. */
 const ISO_TIMESTAMP =
-  '\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?([Zz]|[+-]\\d{2}(:?\\d{2})?)';
+  '\\d{4}-\\d{2}-\\d{2}[Tt ]\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?([Zz]|[+-]\\d{2}(:?\\d{2})?)';
 
 /**
  * SQL of the UTC calendar date (DATE) of a trimmed date text, NULL when it does not parse. Without a
@@ -16,7 +16,7 @@ export function dateSql(expr: string, dateFormat: string | undefined): string {
     return `CAST(CAST(TRY_STRPTIME(${expr}, ${sqlString(dateFormat)}) AS TIMESTAMPTZ) AS DATE)`;
   }
   return `CASE WHEN regexp_full_match(${expr}, ${sqlString(ISO_DATE)}) THEN TRY_CAST(${expr} AS DATE)
-    WHEN regexp_full_match(${expr}, ${sqlString(ISO_TIMESTAMP)}) THEN CAST(TRY_CAST(${expr} AS TIMESTAMPTZ) AS DATE) END`;
+    WHEN regexp_full_match(${expr}, ${sqlString(ISO_TIMESTAMP)}) THEN CAST(TRY_CAST(upper(${expr}) AS TIMESTAMPTZ) AS DATE) END`;
 }
 
 /** SQL of the reject reason of a date field (`bad_date`, `future_date`), NULL when valid or absent. */

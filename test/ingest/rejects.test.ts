@@ -99,6 +99,33 @@ describe('rejected rows', () => {
     expect(report.datasets.orders).toEqual({ files: 1, rowsRead: 1, rowsAccepted: 0, rowsRejected: 1 });
   });
 
+  it('reads ISO 8601 timestamps with a lower-case t and z (RFC 3339 allows both) as UTC dates', async () => {
+    // Prepare: 23:30 UTC stays on the 1st; 23:30 at −02:00 is 01:30 UTC on the 2nd
+    const orders = s.file(
+      'orders',
+      'orders.csv',
+      `${HEADER}\nz1,c1,2024-03-01t23:30:00z,1,,,\nz2,c2,2024-03-01 23:30:00-02:00,2,,,\nz3,c3,2024-03-01T23:30:00Z,3,,,\n`,
+    );
+    const ingest = await s.open();
+
+    // Act
+    const report = await ingest.load([orders]);
+    const customers = await ingest.customerSummaries({
+      months: 1,
+      previousStart: '2024-01-31',
+      lastStart: '2024-02-29',
+      asOf: '2024-03-31',
+    });
+
+    // Assess
+    expect(summary(report)).toEqual([]);
+    expect(customers.map((c) => [c.customerId, c.firstOrderDate])).toEqual([
+      ['c1', '2024-03-01'],
+      ['c2', '2024-03-02'],
+      ['c3', '2024-03-01'],
+    ]);
+  });
+
   it('keeps the first of a duplicated order id across files and skips invalid first occurrences', async () => {
     // Prepare
     const a = s.file('orders', 'a.csv', `${HEADER}\nx1,c1,2024-01-01,oops,,,\nx2,c1,2024-01-02,2,,,\n`);
