@@ -123,7 +123,15 @@ export const jobSettingsSchema = z
     /** Prior exposure (years) in the purchase-rate shrinkage. */
     frequencyPriorYears: z.number().min(0).max(10).default(1),
     /** Customer columns that become segment dimensions (besides channel, cohort month and RFM). */
-    segmentDimensions: z.array(z.string().regex(/^[a-z][a-z0-9_]*$/)).default([]),
+    // Dimension names go into the keys of every member item unshortened (docs/storage.md): kept short.
+    segmentDimensions: z
+      .array(
+        z
+          .string()
+          .regex(/^[a-z][a-z0-9_]*$/)
+          .max(64, 'a segment dimension name has at most 64 characters'),
+      )
+      .default([]),
     mapping: mappingSchema.default(mappingSchema.parse({})),
     predictive: predictiveSettingsSchema.default(predictiveSettingsSchema.parse({})),
     currency: currencySettingsSchema.default({}),

@@ -66,6 +66,8 @@ describe('job configuration', () => {
   it('refuses segment dimensions that are not snake_case column names', () => {
     // Assess
     expect(() => parseJobSettings({ segmentDimensions: ['Country Code'] })).toThrow(/segmentDimensions\.0/);
+    expect(() => parseJobSettings({ segmentDimensions: ['a'.repeat(65)] })).toThrow(/at most 64 characters/);
+    expect(parseJobSettings({ segmentDimensions: ['a'.repeat(64)] }).segmentDimensions).toHaveLength(1);
   });
 
   it('defaults to no currency conversion and customer ids compared as they are', () => {
