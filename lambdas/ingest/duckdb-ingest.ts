@@ -10,6 +10,7 @@ import {
   readCustomerSummaries,
 } from './customer-summary-sql.js';
 import { assertDateFormat } from './date-sql.js';
+import { scalarNumber } from './duckdb-scalar.js';
 import { IngestError, IngestStateError } from './ingest-errors.js';
 import { readRejects } from './read-rejects.js';
 import { assertOneCurrency } from './sql-currency.js';
@@ -113,8 +114,7 @@ export async function openIngest(options: IngestOptions): Promise<ExportIngest> 
   const requireLoaded = (): void => {
     if (state !== 'loaded') throw new IngestStateError(`Ingest is ${state}; call load() first`);
   };
-  const scalar = async (sql: string): Promise<number> =>
-    Number((await conn.runAndReadAll(sql)).getRows()[0]?.[0] ?? 0);
+  const scalar = (sql: string): Promise<number> => scalarNumber(conn, sql);
 
   return {
     async load(files) {

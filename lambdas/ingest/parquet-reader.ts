@@ -1,5 +1,6 @@
 import { open } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { scalarNumber } from './duckdb-scalar.js';
 import type { ReadFile } from './file-readers.js';
 import { sqlIdent, sqlString } from './sql-text.js';
 import type { LocalExportFile } from './types.js';
@@ -56,7 +57,7 @@ export async function stageParquet(
   await conn.run(
     `CREATE TEMP VIEW ${table}_src AS SELECT file_row_number + 1 AS __clv_row${list} FROM ${scan}`,
   );
-  const rowsRead = Number((await conn.runAndReadAll(`SELECT count(*) FROM ${scan}`)).getRows()[0]?.[0] ?? 0);
+  const rowsRead = await scalarNumber(conn, `SELECT count(*) FROM ${scan}`);
   const columns = typed.map(({ name, type }) => ({
     name,
     header: name,

@@ -1,4 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { scalarNumber } from './duckdb-scalar.js';
 import { beforeAcquisitionMessageSql } from './reject-messages.js';
 
 /**
@@ -7,10 +8,11 @@ import { beforeAcquisitionMessageSql } from './reject-messages.js';
  * that duplicates are judged among the rest. Skipped without a single acquired_at: no join on 10M rows.
  */
 export async function rejectOrdersBeforeAcquisition(conn: DuckDBConnection, table: string): Promise<void> {
-  const dated = await conn.runAndReadAll(
+  const dated = await scalarNumber(
+    conn,
     'SELECT count(*) FROM (SELECT 1 FROM customers_ok WHERE acquired_at IS NOT NULL LIMIT 1)',
   );
-  if (Number(dated.getRows()[0]?.[0] ?? 0) === 0) return;
+  if (dated === 0) return;
   await conn.run(`CREATE TEMP TABLE ${table}_early AS
     SELECT o.rowid AS rid, o.file_idx, o.row, o.order_date, c.acquired_at,
       c.file_idx AS customer_file, c.row AS customer_row

@@ -1,4 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { scalarNumber } from './duckdb-scalar.js';
 import type { ReadFile, StagedColumn } from './file-readers.js';
 import { sqlIdent, sqlString } from './sql-text.js';
 import type { LocalExportFile } from './types.js';
@@ -26,11 +27,6 @@ export function csvDelimiter(headerLine: string): { delimiter: CsvDelimiter; fie
   }
   const delimiter = counts[';'] >= counts['\t'] ? ';' : '\t';
   return { delimiter, fields: counts[delimiter] + 1 };
-}
-
-async function count(conn: DuckDBConnection, sql: string): Promise<number> {
-  const reader = await conn.runAndReadAll(sql);
-  return Number(reader.getRows()[0]?.[0] ?? 0);
 }
 
 function dialect(gzip: boolean, delimiter: CsvDelimiter): string {
@@ -62,7 +58,7 @@ async function csvHeader(
  * Without skipped records the row is the rowid + 1: the ASOF join sorts every row, seconds on 10M.
  */
 async function numberRows(conn: DuckDBConnection, table: string, rejectedRows: string): Promise<string> {
-  if ((await count(conn, `SELECT count(*) FROM (${rejectedRows})`)) === 0) {
+  if ((await scalarNumber(conn, `SELECT count(*) FROM (${rejectedRows})`)) === 0) {
     await conn.run(`CREATE TEMP VIEW ${table}_src AS SELECT t.rowid + 1 AS __clv_row, t.* FROM ${table} t`);
     return `${table}_src`;
   }
@@ -114,7 +110,7 @@ export async function stageCsv(
     message: `'CSV ' || lower(error_type) || ': ' || error_message`,
   });
   const source = await numberRows(conn, table, `SELECT line - 1 AS r FROM ${table}_rej`);
-  const rowsRead = await count(
+  const rowsRead = await scalarNumber(
     conn,
     `SELECT (SELECT count(*) FROM ${table}) + (SELECT count(DISTINCT line) FROM ${table}_rej)`,
   );
@@ -155,7 +151,7 @@ export async function stageJsonLines(
   await conn.run(`CREATE TEMP VIEW ${table}_src AS
     SELECT __clv_row${columns.length > 0 ? `, ${picks}` : ''}
     FROM (SELECT __clv_row, json_extract_string(line, [${paths}]::VARCHAR[]) AS v FROM ${table}_json WHERE ok)`);
-  const rowsRead = await count(
+  const rowsRead = await scalarNumber(
     conn,
     `SELECT (SELECT count(*) FROM ${table}_json) + (SELECT count(DISTINCT line) FROM ${table}_rej)`,
   );

@@ -7,13 +7,13 @@
  */
 import type { ExportSource } from '../ingest/export-source.js';
 import { addDays } from '../model/dates.js';
+import { messageOf } from '../platform/error-message.js';
 import type { Logger } from '../platform/logger.js';
 import type { CurrentRun } from '../publish/results-store.js';
 import { RunInProgressError, type RunLease, type RunLock } from '../publish/run-lock.js';
 import type { RunRecord } from '../publish/types.js';
 import { NightlyJobError } from './errors.js';
 import type { ListedExportFile } from './fetch-export.js';
-import { messageOf } from './stages.js';
 
 /** An invocation that did nothing on purpose and wrote nothing: another run is busy, or nothing is new. */
 export interface SkippedRun {

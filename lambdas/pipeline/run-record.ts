@@ -1,6 +1,7 @@
 import type { Dataset, DatasetCounts, IngestReport, RejectedRow } from '../ingest/types.js';
 import type { RunMetrics } from '../model/types.js';
 import type { JobSettings } from '../platform/config.js';
+import { messageOf } from '../platform/error-message.js';
 import { NO_FAULTS } from '../platform/fault-recorder.js';
 import type { PredictiveReport, RunRecord, RunRejects } from '../publish/types.js';
 
@@ -113,7 +114,7 @@ export function failedRecord(
   finishedAt: Date,
   stageDurationsMs: Record<string, number>,
 ): RunRecord {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   return {
     ...record,
     status: 'failed',

@@ -6,6 +6,7 @@ import { churnWindow } from '../model/churn.js';
 import { runMetrics } from '../model/run-metrics.js';
 import type { RunMetrics } from '../model/types.js';
 import type { JobConfig } from '../platform/config.js';
+import { messageOf } from '../platform/error-message.js';
 import type { PredictiveReport } from '../publish/types.js';
 import { NightlyJobError } from './errors.js';
 import { predictStage } from './predict-stage.js';
@@ -27,11 +28,6 @@ export function stageTimer(durations: Record<string, number>): Timed {
       durations[stage] = (durations[stage] ?? 0) + Math.round(performance.now() - t0);
     }
   };
-}
-
-/** An error's message, or any other thrown value as text. */
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /**

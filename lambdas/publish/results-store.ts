@@ -5,6 +5,7 @@
  */
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { CustomerMetrics, SegmentMetrics } from '../model/types.js';
+import { messageOf } from '../platform/error-message.js';
 import type { FaultRecorder } from '../platform/fault-recorder.js';
 import { type BatchWriterOptions, type Item, makeBatchWriter, PublishError } from './batch-writer.js';
 import { isConditionFailure } from './dynamo-errors.js';
@@ -281,7 +282,7 @@ export function makeResultsStore(
         });
         return { removedRuns, cleanupError: null };
       } catch (error) {
-        return { removedRuns: [], cleanupError: error instanceof Error ? error.message : String(error) };
+        return { removedRuns: [], cleanupError: messageOf(error) };
       }
     },
   };
