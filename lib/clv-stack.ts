@@ -1,11 +1,12 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type { Construct } from 'constructs';
-import type { ClvConfig } from './config.js';
+import { type ClvConfig, stageSizes } from './config.js';
 import { Alarms } from './constructs/alarms.js';
 import { ExportsBucket } from './constructs/exports-bucket.js';
-import { NightlyJob } from './constructs/nightly-job.js';
 import { NightlySchedule } from './constructs/nightly-schedule.js';
+import { NightlyStages, RUN_LOCK_LEASE_MARGIN } from './constructs/nightly-stages.js';
+import { NightlyStateMachine } from './constructs/nightly-state-machine.js';
 import { QueryApi } from './constructs/query-api.js';
 import { ResultsTable } from './constructs/results-table.js';
 
@@ -15,13 +16,15 @@ export interface ClvStackProps extends StackProps {
 }
 
 /**
- * The CLV engine: exports bucket → nightly job (on a schedule) → results table → Query API, with alarms.
+ * The CLV engine: exports bucket → nightly state machine (on a schedule, one Lambda per stage) → results
+ * table → Query API, with alarms.
  * Wiring only.
  */
 export class ClvStack extends Stack {
   public readonly exportsBucket: ExportsBucket;
   public readonly resultsTable: ResultsTable;
-  public readonly nightlyJob: NightlyJob;
+  public readonly nightlyStages: NightlyStages;
+  public readonly nightlyStateMachine: NightlyStateMachine;
   public readonly nightlySchedule: NightlySchedule;
   public readonly queryApi: QueryApi;
   public readonly alarms: Alarms;
@@ -35,17 +38,22 @@ export class ClvStack extends Stack {
       runsExpiration: Duration.days(config.settings.retentionDays),
     });
     this.resultsTable = new ResultsTable(this, 'Results');
-    this.nightlyJob = new NightlyJob(this, 'NightlyJob', {
+    const executionTimeout = Duration.hours(config.job.executionTimeoutHours);
+    this.nightlyStages = new NightlyStages(this, 'NightlyStages', {
       bucket: this.exportsBucket.bucket,
       table: this.resultsTable.table,
       settings: config.settings,
-      memoryMb: config.job.memoryMb,
-      timeout: Duration.minutes(config.job.timeoutMinutes),
-      ephemeralStorageMb: config.job.ephemeralStorageMb,
-      retryAttempts: config.job.retryAttempts,
+      sizes: stageSizes(config.job),
+      lockLease: executionTimeout.plus(RUN_LOCK_LEASE_MARGIN),
+    });
+    this.nightlyStateMachine = new NightlyStateMachine(this, 'Nightly', {
+      bucket: this.exportsBucket.bucket,
+      runsPrefix: config.settings.runsPrefix,
+      functions: this.nightlyStages.functions,
+      timeout: executionTimeout,
     });
     this.nightlySchedule = new NightlySchedule(this, 'NightlySchedule', {
-      target: this.nightlyJob.function,
+      target: this.nightlyStateMachine.stateMachine,
       expression: config.schedule.expression,
       timezone: config.schedule.timezone,
     });
@@ -59,9 +67,9 @@ export class ClvStack extends Stack {
       quota: { limit: config.api.quota.limit, period: apigateway.Period[config.api.quota.period] },
     });
     this.alarms = new Alarms(this, 'Alarms', {
-      jobFunction: this.nightlyJob.function,
+      stateMachine: this.nightlyStateMachine.stateMachine,
       deadLetterQueue: this.nightlySchedule.deadLetterQueue,
-      jobLogGroup: this.nightlyJob.logGroup,
+      publishLogGroup: this.nightlyStages.logGroups.publish,
       alarmEmail: config.alarmEmail,
       // Per stack, so a second deployment's throttling metric (and alarm) stays its own.
       metricNamespace: this.stackName,
@@ -77,8 +85,17 @@ export class ClvStack extends Stack {
       value: this.exportsBucket.bucket.bucketName,
     });
     new CfnOutput(this, 'ResultsTableName', { value: this.resultsTable.table.tableName });
-    new CfnOutput(this, 'NightlyJobFunctionName', { value: this.nightlyJob.function.functionName });
-    new CfnOutput(this, 'NightlyJobLogGroupName', { value: this.nightlyJob.logGroup.logGroupName });
+    new CfnOutput(this, 'StateMachineArn', {
+      description: 'The nightly job; start an execution with {"exportDate": "yyyy-mm-dd"} to rerun a date',
+      value: this.nightlyStateMachine.stateMachine.stateMachineArn,
+    });
+    new CfnOutput(this, 'StateMachineLogGroupName', {
+      value: this.nightlyStateMachine.logGroup.logGroupName,
+    });
+    new CfnOutput(this, 'PublishLogGroupName', {
+      description: "The publish stage's logs (its `run published` lines feed the PublishOverdue alarm)",
+      value: this.nightlyStages.logGroups.publish.logGroupName,
+    });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.nightlySchedule.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
     new CfnOutput(this, 'ApiUrl', {

@@ -40,6 +40,64 @@ const scheduleExpression = z
     });
   });
 
+/** The sharded nightly job's stages, one Lambda function each, in the order the state machine runs them. */
+export const NIGHTLY_STAGES = [
+  'plan',
+  'partition',
+  'validate',
+  'gate',
+  'summarise',
+  'fit',
+  'score',
+  'publish',
+  'finish',
+  'fail',
+] as const;
+export type NightlyStage = (typeof NIGHTLY_STAGES)[number];
+
+/** Stages that open DuckDB: they get `job.memoryMb` and `job.ephemeralStorageMb`. */
+export const DUCKDB_STAGES: readonly NightlyStage[] = [
+  'partition',
+  'validate',
+  'gate',
+  'summarise',
+  'fit',
+  'score',
+  'publish',
+];
+
+/** Sizes of the stages without DuckDB (plan, finish, fail): they list, delete and write a few items. */
+const LIGHT_STAGE = { memoryMb: 1024, ephemeralStorageMb: 512 } as const;
+
+const stageSizeSchema = z
+  .object({
+    memoryMb: z.number().int().min(128).max(10240).optional(),
+    timeoutMinutes: z.number().int().min(1).max(15).optional(),
+    ephemeralStorageMb: z.number().int().min(512).max(10240).optional(),
+  })
+  .strict();
+
+/** One stage function's size. */
+export interface StageSize {
+  readonly memoryMb: number;
+  readonly timeoutMinutes: number;
+  readonly ephemeralStorageMb: number;
+}
+
+/** Every stage's size: its `job.stages` override, else `job` (DuckDB stages) or a light default. */
+export function stageSizes(job: ClvConfig['job']): Record<NightlyStage, StageSize> {
+  const sizeOf = (stage: NightlyStage): StageSize => {
+    const base = DUCKDB_STAGES.includes(stage)
+      ? { memoryMb: job.memoryMb, ephemeralStorageMb: job.ephemeralStorageMb }
+      : LIGHT_STAGE;
+    return { ...base, timeoutMinutes: job.timeoutMinutes, ...job.stages[stage] };
+  };
+  return Object.fromEntries(NIGHTLY_STAGES.map((stage) => [stage, sizeOf(stage)])) as Record<
+    NightlyStage,
+    StageSize
+  >;
+}
+
 /** Deployment configuration read from CDK context `clv`; every field has a default. */
 export const clvConfigSchema = z
   .object({
@@ -62,14 +120,19 @@ export const clvConfigSchema = z
       .prefault({}),
     job: z
       .object({
-        /** Lambda memory; DuckDB's cap (`settings.duckdbMemoryMb`) must stay below it. */
+        /** Memory of the DuckDB stages; DuckDB's cap (`settings.duckdbMemoryMb`) must stay below it. */
         memoryMb: z.number().int().min(128).max(10240).default(3008),
-        /** Lambda timeout; Lambda's own ceiling is 15 minutes. */
+        /** Timeout of every stage function; Lambda's own ceiling is 15 minutes. */
         timeoutMinutes: z.number().int().min(1).max(15).default(15),
-        /** /tmp size: downloads and DuckDB spill files. */
+        /** /tmp of the DuckDB stages: downloads, Parquet parts and DuckDB spill files. */
         ephemeralStorageMb: z.number().int().min(512).max(10240).default(10240),
-        /** Retries of a failed (asynchronous) run by Lambda; Lambda allows 0–2. */
-        retryAttempts: z.number().int().min(0).max(2).default(2),
+        /**
+         * The whole state machine execution's limit. The run lock's lease is this plus a margin, and the
+         * lease must stay under a day (run-lock), hence at most 23 hours.
+         */
+        executionTimeoutHours: z.number().int().min(1).max(23).default(4),
+        /** Per-stage overrides of memory, timeout and /tmp, e.g. `{ "score": { "memoryMb": 1769 } }`. */
+        stages: z.partialRecord(z.enum(NIGHTLY_STAGES), stageSizeSchema).default({}),
       })
       .strict()
       .prefault({}),
@@ -115,13 +178,20 @@ export const clvConfigSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
-    if (config.settings.duckdbMemoryMb >= config.job.memoryMb) {
+    const duckdbMb = config.settings.duckdbMemoryMb;
+    // One issue per memory setting that is too small (job.memoryMb stands for every stage it sizes).
+    const tooSmall = new Map<string, number>();
+    for (const stage of DUCKDB_STAGES) {
+      const override = config.job.stages[stage]?.memoryMb;
+      const field = override === undefined ? 'job.memoryMb' : `job.stages.${stage}.memoryMb`;
+      const memoryMb = override ?? config.job.memoryMb;
+      if (duckdbMb >= memoryMb) tooSmall.set(field, memoryMb);
+    }
+    for (const [field, memoryMb] of tooSmall) {
       ctx.addIssue({
         code: 'custom',
         path: ['settings', 'duckdbMemoryMb'],
-        message:
-          `must be below job.memoryMb (${config.settings.duckdbMemoryMb} >= ${config.job.memoryMb}); ` +
-          'raise job.memoryMb or lower settings.duckdbMemoryMb',
+        message: `must be below ${field} (${duckdbMb} >= ${memoryMb}); raise ${field} or lower settings.duckdbMemoryMb`,
       });
     }
     // IAM grants are scoped to these prefixes, so they must be real, disjoint folders.

@@ -26,6 +26,8 @@ function dayFormatter(): (day: number) => string {
 /**
  * SQL of one summary row per customer with a non-cancelled order on or before window.asOf.
  * The first order (acquisition channel fallback) is the earliest date, then file order, then row.
+ * Sums run in file and row order: compensated sums still round differently in another order, and a
+ * sharded run reads a customer's rows in another order than the single pass (docs/scale.md).
  */
 export function customerSummarySql(window: ChurnWindow, attributeColumns: readonly string[]): string {
   const asOf = sqlDate(window.asOf);
@@ -40,14 +42,14 @@ export function customerSummarySql(window: ChurnWindow, attributeColumns: readon
     ), a AS (
       SELECT customer_id, min(order_date) AS first_date, max(order_date) AS last_date,
         count(*)::INTEGER AS orders, count(DISTINCT order_date)::INTEGER AS purchase_days,
-        fsum(revenue) AS gross, fsum(refund) AS refunds,
-        CASE WHEN count(cost) = count(*) THEN fsum(cost) END AS cost,
+        fsum(revenue ORDER BY file_idx, row) AS gross, fsum(refund ORDER BY file_idx, row) AS refunds,
+        CASE WHEN count(cost) = count(*) THEN fsum(cost ORDER BY file_idx, row) END AS cost,
         arg_min_null(channel, {'d': order_date, 'f': file_idx, 'r': row}) AS first_channel,
         coalesce(bool_or(order_date > ${previousStart} AND order_date <= ${lastStart}), false) AS prev_active,
         coalesce(bool_or(order_date > ${lastStart}), false) AS last_active
       FROM o GROUP BY customer_id
     ), f AS (
-      SELECT o.customer_id, fsum(o.revenue - o.refund) AS first_net
+      SELECT o.customer_id, fsum(o.revenue - o.refund ORDER BY o.file_idx, o.row) AS first_net
       FROM o JOIN a ON a.customer_id = o.customer_id AND o.order_date = a.first_date
       GROUP BY o.customer_id
     )
@@ -67,7 +69,37 @@ export async function readCustomerSummaries(
   window: ChurnWindow,
   attributeColumns: readonly string[],
 ): Promise<CustomerSummary[]> {
-  const reader = await conn.runAndReadAll(customerSummarySql(window, attributeColumns));
+  return readSummaryRows(conn, customerSummarySql(window, attributeColumns), attributeColumns);
+}
+
+/** The summary columns, in the order readSummaryRows reads them, before the attribute columns. */
+export const SUMMARY_COLUMNS = [
+  'customer_id',
+  'first_date',
+  'last_date',
+  'orders',
+  'purchase_days',
+  'gross',
+  'refunds',
+  'net',
+  'cost',
+  'acquired_at',
+  'acquisition_channel',
+  'prev_active',
+  'last_active',
+  'first_net',
+] as const;
+
+/**
+ * Builds summaries from a query yielding SUMMARY_COLUMNS then `attributeColumns`, in that order: the
+ * summary SQL itself, or summaries a sharded run stored as Parquet.
+ */
+export async function readSummaryRows(
+  conn: DuckDBConnection,
+  sql: string,
+  attributeColumns: readonly string[],
+): Promise<CustomerSummary[]> {
+  const reader = await conn.runAndReadAll(sql);
   const cols = reader.getColumnsJS() as unknown[][];
   const col = <T>(i: number): T[] => (cols[i] ?? []) as T[];
   const [ids, first, last, orders, days] = [
@@ -128,14 +160,13 @@ export interface CalibrationHistories {
   readonly holdoutPurchases: Float64Array;
 }
 
-/** The backtest's inputs: histories cut at `split`, and what each customer bought after it up to `asOf`. */
-export async function readCalibrationHistories(
-  conn: DuckDBConnection,
-  split: string,
-  asOf: string,
-): Promise<CalibrationHistories> {
+/**
+ * The backtest's inputs per customer (customer_id, x, tx, T, holdout): histories cut at `split`, and what
+ * each customer bought after it up to `asOf`.
+ */
+export function calibrationSql(split: string, asOf: string): string {
   const cut = sqlDate(split);
-  const reader = await conn.runAndReadAll(`WITH o AS (
+  return `WITH o AS (
       SELECT customer_id, order_date FROM orders_ok
       WHERE status <> 'cancelled' AND order_date <= ${sqlDate(asOf)}
     ), c AS (
@@ -145,9 +176,17 @@ export async function readCalibrationHistories(
         count(DISTINCT order_date) FILTER (WHERE order_date > ${cut})::INTEGER AS holdout_days
       FROM o GROUP BY customer_id
     )
-    SELECT calibration_days - 1, (calibration_last - first_date)::INTEGER, (${cut} - first_date)::INTEGER,
-      holdout_days
-    FROM c WHERE first_date <= ${cut} ORDER BY customer_id`);
+    SELECT customer_id, calibration_days - 1 AS x, (calibration_last - first_date)::INTEGER AS tx,
+      (${cut} - first_date)::INTEGER AS t, holdout_days AS holdout
+    FROM c WHERE first_date <= ${cut}`;
+}
+
+/** Reads calibration rows (calibrationSql's columns, from `relation`) in customer id order. */
+export async function readCalibrationRows(
+  conn: DuckDBConnection,
+  relation: string,
+): Promise<CalibrationHistories> {
+  const reader = await conn.runAndReadAll(`SELECT x, tx, t, holdout FROM ${relation} ORDER BY customer_id`);
   const cols = reader.getColumnsJS() as number[][];
   return {
     x: Float64Array.from(cols[0] ?? []),
@@ -155,4 +194,13 @@ export async function readCalibrationHistories(
     T: Float64Array.from(cols[2] ?? []),
     holdoutPurchases: Float64Array.from(cols[3] ?? []),
   };
+}
+
+/** The backtest's inputs: histories cut at `split`, and what each customer bought after it up to `asOf`. */
+export async function readCalibrationHistories(
+  conn: DuckDBConnection,
+  split: string,
+  asOf: string,
+): Promise<CalibrationHistories> {
+  return readCalibrationRows(conn, `(${calibrationSql(split, asOf)})`);
 }

@@ -1,6 +1,3 @@
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { ChurnWindow, CustomerSummary, SpendByChannelMonth } from '../model/types.js';
 import type { ColumnMapping, CurrencySettings, CustomerIdSettings } from '../platform/config.js';
 import {
@@ -11,8 +8,10 @@ import {
 } from './customer-summary-sql.js';
 import { assertDateFormat } from './date-sql.js';
 import { scalarNumber } from './duckdb-scalar.js';
-import { IngestError, IngestStateError } from './ingest-errors.js';
+import { openDuckDb } from './duckdb-session.js';
+import { IngestStateError } from './ingest-errors.js';
 import { readRejects } from './read-rejects.js';
+import { readSpendByChannelMonth } from './spend-sql.js';
 import { assertOneCurrency } from './sql-currency.js';
 import { DEFAULT_ROW_RULES, type RowRuleSettings } from './sql-field-rules.js';
 import { sqlDate } from './sql-text.js';
@@ -64,39 +63,6 @@ export interface ExportIngest {
   spendByChannelMonth(): Promise<SpendByChannelMonth[]>;
   /** Releases DuckDB; the instance is unusable afterwards. */
   close(): Promise<void>;
-}
-
-const STAGING_DDL = `
-  CREATE TEMP TABLE files (file_idx INTEGER, name VARCHAR);
-  CREATE TEMP TABLE rejects (file_idx INTEGER, row BIGINT, seq INTEGER, field VARCHAR, reason VARCHAR,
-    message VARCHAR, value VARCHAR);`;
-
-/** Opens an in-memory DuckDB configured for Lambda: dirs under workDir, no extension downloads, UTC. */
-async function openDuckDb(options: IngestOptions): Promise<{ db: DuckDBInstance; conn: DuckDBConnection }> {
-  const dirs = { home: join(options.workDir, 'home'), temp: join(options.workDir, 'spill') };
-  const extensions = join(options.workDir, 'extensions');
-  await Promise.all([dirs.home, dirs.temp, extensions].map((d) => mkdir(d, { recursive: true })));
-  try {
-    // json, parquet and icu are statically linked in @duckdb/node-api; nothing may be fetched at run time.
-    const db = await DuckDBInstance.create(':memory:', {
-      home_directory: dirs.home,
-      temp_directory: dirs.temp,
-      extension_directory: extensions,
-      memory_limit: `${options.memoryLimitMb}MB`,
-      threads: String(options.threads ?? 2),
-      autoinstall_known_extensions: 'false',
-      autoload_known_extensions: 'false',
-      allow_community_extensions: 'false',
-      preserve_insertion_order: 'true',
-    });
-    const conn = await db.connect();
-    // Setting TimeZone needs ICU, which is only loaded once a connection exists.
-    await conn.run("SET GLOBAL TimeZone = 'UTC'");
-    await conn.run(STAGING_DDL);
-    return { db, conn };
-  } catch (cause) {
-    throw new IngestError('Cannot open DuckDB for ingest', { cause });
-  }
 }
 
 /** Opens an ingest session over an embedded DuckDB; call `load` once, then query, then `close`. */
@@ -194,14 +160,7 @@ export async function openIngest(options: IngestOptions): Promise<ExportIngest> 
 
     async spendByChannelMonth() {
       requireLoaded();
-      const reader = await conn.runAndReadAll(
-        'SELECT channel, month, fsum(amount) FROM spend_ok GROUP BY channel, month ORDER BY channel, month',
-      );
-      return reader.getRowsJS().map(([channel, month, amount]) => ({
-        channel: String(channel),
-        month: String(month),
-        amount: Number(amount),
-      }));
+      return readSpendByChannelMonth(conn);
     },
 
     async close() {

@@ -3,15 +3,19 @@ import type { ColumnMapping } from '../platform/config.js';
 import { rejectMessage } from './reject-messages.js';
 import type { LocalExportFile, RejectedRow } from './types.js';
 
-/** Reads the `rejects` table in file, row, field order, filling in template messages. */
+/**
+ * Reads the rejects in file, row, field order, filling in template messages. `files[i]` is the file of
+ * `file_idx` i + 1; `from` is the `rejects` table or any relation of its columns (a sharded run's parts).
+ */
 export async function readRejects(
   conn: DuckDBConnection,
-  files: readonly LocalExportFile[],
+  files: readonly Pick<LocalExportFile, 'name' | 'dataset'>[],
   mapping: ColumnMapping,
   exportDate: string,
+  from = 'rejects',
 ): Promise<RejectedRow[]> {
   const reader = await conn.runAndReadAll(
-    'SELECT file_idx, row::DOUBLE, field, reason, message, value FROM rejects ORDER BY file_idx, row, seq',
+    `SELECT file_idx, row::DOUBLE, field, reason, message, value FROM ${from} ORDER BY file_idx, row, seq`,
   );
   const [idx = [], row = [], field = [], reason = [], message = [], value = []] =
     reader.getColumnsJS() as unknown[][];

@@ -63,7 +63,8 @@ export async function applyChecks(
 /**
  * Turns the checked `table` into `output`: its valid rows, keeping the first of each `key` (file order,
  * then row) and rejecting the later ones with `reason`, naming where the kept row is. Only keys seen
- * more than once are ranked; `table` is renamed, not copied.
+ * more than once are ranked; `table` is renamed, not copied. With `within`, keys are compared per value
+ * of that column.
  */
 export async function keepFirst(
   conn: DuckDBConnection,
@@ -71,14 +72,17 @@ export async function keepFirst(
   output: string,
   key: string,
   reason: string,
+  within?: string,
 ): Promise<void> {
+  // With `within` (a column), a key repeats only inside one value of it: (within, key) is the identity.
+  const keys = within === undefined ? key : `${within}, ${key}`;
   await conn.run(`CREATE TEMP TABLE ${table}_dups AS
     SELECT rowid AS rid, file_idx, row, ${key},
       row_number() OVER w AS n, first_value(file_idx) OVER w AS first_file, first_value(row) OVER w AS first_row
     FROM ${table}
-    WHERE __errs IS NULL AND ${key} IN (
-      SELECT ${key} FROM ${table} WHERE __errs IS NULL GROUP BY ${key} HAVING count(*) > 1)
-    WINDOW w AS (PARTITION BY ${key} ORDER BY file_idx, row)`);
+    WHERE __errs IS NULL AND (${keys}) IN (
+      SELECT (${keys}) FROM ${table} WHERE __errs IS NULL GROUP BY ${keys} HAVING count(*) > 1)
+    WINDOW w AS (PARTITION BY ${keys} ORDER BY file_idx, row)`);
   await conn.run(`INSERT INTO rejects
     SELECT d.file_idx, d.row, 100, ${sqlString(key)}, ${sqlString(reason)},
       ${sqlString(key)} || ' ' || d.${key} || ' already seen in ' || f.name || ' row ' || d.first_row || '; the first is kept',

@@ -10,6 +10,12 @@ export interface RowRuleSettings {
   readonly customerIds: CustomerIdSettings;
   /** Customer attributes that become segment dimensions: their values are checked like channels. */
   readonly segmentDimensions: readonly string[];
+  /**
+   * Where a repeated order id is a duplicate: anywhere in the export (single pass), or among one
+   * customer's orders (a sharded run, where each shard holds whole customers: the same rule at any shard
+   * count). @default 'export'
+   */
+  readonly orderIdScope?: 'export' | 'customer';
 }
 
 export const DEFAULT_ROW_RULES: RowRuleSettings = {

@@ -76,5 +76,6 @@ export async function validateOrders(
     'status_raw',
   ]);
   await rejectOrdersBeforeAcquisition(conn, 'orders_chk');
-  await keepFirst(conn, 'orders_chk', 'orders_ok', 'order_id', 'duplicate_order_id');
+  const within = rules.orderIdScope === 'customer' ? 'customer_id' : undefined;
+  await keepFirst(conn, 'orders_chk', 'orders_ok', 'order_id', 'duplicate_order_id', within);
 }

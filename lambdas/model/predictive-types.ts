@@ -61,3 +61,14 @@ export interface PredictiveResult {
   readonly warnings: readonly string[];
   readonly customers: readonly CustomerPrediction[];
 }
+
+/**
+ * A fit of the whole run (predictive.ts fitPredictive): the report predictCustomers gives, without the
+ * customers, plus the parameters predicting needs. Plain JSON, so a sharded run fits once and hands it
+ * to every shard (predictWithFit).
+ */
+export interface PredictiveFit extends Omit<PredictiveResult, 'customers'> {
+  /** Parameters of the chosen purchase model (`model`). */
+  readonly purchaseParams: BgNbdParams | ParetoNbdParams;
+  readonly spendParams: GammaGammaParams;
+}

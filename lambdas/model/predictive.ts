@@ -2,101 +2,55 @@
  * Predictive CLV for one run: fits BG/NBD and Pareto/NBD to every customer's history, keeps the one
  * with the better backtest (or the configured one), fits Gamma-Gamma to repeat spend, and predicts per
  * customer P(alive), expected purchases and discounted CLV the way lifetimes does. Pure: the caller
- * passes histories in days, the calibration cut for the backtest, and the settings.
+ * passes histories in days, the calibration cut for the backtest, and the settings. The fit
+ * (fitPredictive) and the predictions (predictWithFit, predict-with-fit.ts) are separate steps, so a
+ * sharded run fits once on every customer and predicts shard by shard.
  */
 import { type BacktestReport, backtestReport } from './backtest.js';
-import * as bg from './bg-nbd.js';
 import { collapseHistories } from './btyd-summary.js';
-import {
-  type BgNbdParams,
-  type FitReport,
-  type GammaGammaParams,
-  ModelFitError,
-  type ParetoNbdParams,
-  type RfmData,
-} from './btyd-types.js';
-import { type ClvHorizon, discountedPurchasesByCustomer, monthlyDiscountRate } from './discounted-clv.js';
+import { type FitReport, ModelFitError, type RfmData } from './btyd-types.js';
 import { ModelError } from './errors.js';
-import { conditionalExpectedAverageSpend, fitGammaGamma, spendFrequencyCorrelation } from './gamma-gamma.js';
-import * as pareto from './pareto-nbd.js';
+import { fitGammaGamma, spendFrequencyCorrelation } from './gamma-gamma.js';
+import { predictGrouped } from './predict-with-fit.js';
 import type {
   CalibrationInput,
   CustomerHistories,
   ModelOutcome,
   ModelReport,
+  PredictiveFit,
   PredictiveResult,
   PredictiveSettings,
   PurchaseModel,
 } from './predictive-types.js';
-import type { CustomerPrediction } from './types.js';
+import {
+  DAYS_PER_UNIT,
+  type GroupedHistories,
+  groupHistories,
+  inUnits,
+  MODELS,
+  type Model,
+  perHistory,
+} from './purchase-models.js';
 
-export type { CustomerPrediction } from './types.js';
-
-/** |correlation| of repeat frequency and spend above which the Gamma-Gamma independence looks violated. */
-export const INDEPENDENCE_WARNING_ABOVE = 0.3;
-
+export { predictFromFits, predictWithFit } from './predict-with-fit.js';
 export type {
   CalibrationInput,
   CustomerHistories,
   FailedModel,
   ModelOutcome,
   ModelReport,
+  PredictiveFit,
   PredictiveResult,
   PredictiveSettings,
   PurchaseModel,
 } from './predictive-types.js';
+export { type GroupedHistories, groupHistories } from './purchase-models.js';
+export type { CustomerPrediction } from './types.js';
 
-const DAYS_PER_UNIT = { day: 1, week: 7 } as const;
-/**
- * A month is 30 days, as lifetimes counts it for daily data (freq 'D'), so day-unit runs give its numbers.
- * Weeks use 30/7 rather than lifetimes' 4.345 (30.4 days) so that a run in weeks predicts exactly what
- * the same run in days does: results are identical up to the unit.
- */
-const UNITS_PER_MONTH = { day: 30, week: 30 / 7 } as const;
-
-interface Model<P> {
-  readonly fit: (data: RfmData) => FitReport<P>;
-  readonly expected: (params: P, t: number, x: number, tx: number, T: number) => number;
-  readonly alive: (params: P, x: number, tx: number, T: number) => number;
-  /** `expected` for every row at every horizon (one array per horizon), when the model has a faster way. */
-  readonly expectedByHorizon?: (params: P, data: RfmData, horizons: readonly number[]) => Float64Array[];
-}
-
-const MODELS = {
-  'bg-nbd': {
-    fit: (data) => bg.fitBgNbd(data),
-    expected: bg.conditionalExpectedPurchases,
-    alive: bg.probabilityAlive,
-    expectedByHorizon: bg.conditionalExpectedPurchasesByHorizon,
-  } satisfies Model<BgNbdParams>,
-  'pareto-nbd': {
-    fit: (data) => pareto.fitParetoNbd(data),
-    expected: pareto.conditionalExpectedPurchases,
-    alive: pareto.probabilityAlive,
-  } satisfies Model<ParetoNbdParams>,
-} as const;
+/** |correlation| of repeat frequency and spend above which the Gamma-Gamma independence looks violated. */
+export const INDEPENDENCE_WARNING_ABOVE = 0.3;
 
 const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
-
-function inUnits(data: RfmData, unit: 'day' | 'week'): RfmData {
-  const k = DAYS_PER_UNIT[unit];
-  if (k === 1) return data;
-  const scale = (v: ArrayLike<number>) => {
-    const out = new Float64Array(v.length);
-    for (let i = 0; i < out.length; i++) out[i] = (v[i] as number) / k;
-    return out;
-  };
-  return { x: data.x, tx: scale(data.tx), T: scale(data.T), ...(data.weight ? { weight: data.weight } : {}) };
-}
-
-/** f(x, t_x, T) of every history in `data`, in order. */
-function perHistory(data: RfmData, f: (x: number, tx: number, T: number) => number): Float64Array {
-  const out = new Float64Array(data.x.length);
-  for (let i = 0; i < out.length; i++) {
-    out[i] = f(data.x[i] as number, data.tx[i] as number, data.T[i] as number);
-  }
-  return out;
-}
 
 /** Fits on the calibration histories and scores the holdout predictions. */
 function backtest<P>(model: Model<P>, calibration: CalibrationInput, unit: 'day' | 'week'): BacktestReport {
@@ -162,19 +116,15 @@ function chooseModel(
   return score(paretoFit) < score(bgFit) ? 'pareto-nbd' : 'bg-nbd';
 }
 
-/**
- * Fits the models and predicts every customer. A purchase model that fails is recorded as failed; the
- * call throws ModelFitError only when the chosen model or Gamma-Gamma cannot be fitted (the run
- * degrades: historic metrics still publish). `now` (ms) times the fits for the run record.
- */
-export function predictCustomers(
-  histories: CustomerHistories,
+/** fitPredictive on histories already grouped in the settings' unit. */
+function fitGrouped(
+  grouped: GroupedHistories,
+  monetary: ArrayLike<number>,
   calibration: CalibrationInput | null,
   settings: PredictiveSettings,
-  now: () => number = () => 0,
-): PredictiveResult {
+  now: () => number,
+): PredictiveFit {
   const unit = settings.timeUnit;
-  const grouped = groupHistories(histories, unit);
   const { data, unique } = grouped;
   const warnings: string[] = [];
   const fits = {
@@ -199,7 +149,7 @@ export function predictCustomers(
   const spendRows = { x: new Float64Array(n), monetary: new Float64Array(n) };
   for (let i = 0; i < n; i++) {
     spendRows.x[i] = data.x[i] as number;
-    spendRows.monetary[i] = (data.x[i] as number) > 0 ? (histories.monetary[i] as number) : 0;
+    spendRows.monetary[i] = (data.x[i] as number) > 0 ? (monetary[i] as number) : 0;
   }
   const t0 = now();
   const gammaGamma = fitGammaGamma(spendRows);
@@ -216,16 +166,6 @@ export function predictCustomers(
     );
   }
 
-  const customers = predictFromFits(
-    chosen,
-    chosenFit.params,
-    gammaGamma.params,
-    grouped,
-    histories.monetary,
-    settings,
-  );
-  assertFinitePredictions(customers);
-
   return {
     model: chosen,
     timeUnit: unit,
@@ -239,105 +179,42 @@ export function predictCustomers(
     holdoutDays: calibration?.holdoutDays ?? null,
     uniqueHistories: unique.x.length,
     warnings,
-    customers,
+    purchaseParams: chosenFit.params,
+    spendParams: gammaGamma.params,
   };
-}
-
-/** Histories in the model's unit, their distinct (x, t_x, T) with weights, and each row's distinct history. */
-export interface GroupedHistories {
-  readonly data: RfmData;
-  readonly unique: RfmData;
-  readonly indexOf: ArrayLike<number>;
-}
-
-/** Scales histories in days to `unit` and groups identical ones (every fit and prediction runs on those). */
-export function groupHistories(histories: RfmData, unit: 'day' | 'week'): GroupedHistories {
-  const data = inUnits(histories, unit);
-  return { data, ...collapseHistories(data) };
 }
 
 /**
- * Every customer's predictions from fitted parameters: the purchase model once per distinct history,
- * then Gamma-Gamma per customer. `monetary` is the mean repeat spend in input order; a customer without
- * positive repeat spend gets the population mean pγ/(q − 1).
+ * Fits the models on every customer's history (and backtests them on `calibration`). A purchase model
+ * that fails is recorded as failed; the call throws ModelFitError only when the chosen model or
+ * Gamma-Gamma cannot be fitted (the run degrades: historic metrics still publish). `now` (ms) times the
+ * fits for the run record.
  */
-export function predictFromFits(
-  chosen: PurchaseModel,
-  params: BgNbdParams | ParetoNbdParams,
-  spend: GammaGammaParams,
-  grouped: GroupedHistories,
-  monetary: ArrayLike<number>,
-  settings: Pick<PredictiveSettings, 'timeUnit' | 'horizonMonths' | 'annualDiscountRate'>,
-): CustomerPrediction[] {
-  const horizon = {
-    months: settings.horizonMonths,
-    unitsPerMonth: UNITS_PER_MONTH[settings.timeUnit],
-    monthlyDiscountRate: monthlyDiscountRate(settings.annualDiscountRate),
-  };
-  const { data, unique, indexOf } = grouped;
-  const perUnique = predictHistories(
-    MODELS[chosen] as Model<unknown>,
-    params,
-    unique,
-    settings.timeUnit,
-    horizon,
+export function fitPredictive(
+  histories: CustomerHistories,
+  calibration: CalibrationInput | null,
+  settings: PredictiveSettings,
+  now: () => number = () => 0,
+): PredictiveFit {
+  return fitGrouped(
+    groupHistories(histories, settings.timeUnit),
+    histories.monetary,
+    calibration,
+    settings,
+    now,
   );
-  const out = new Array<CustomerPrediction>(data.x.length);
-  for (let i = 0; i < out.length; i++) {
-    const u = indexOf[i] as number;
-    const x = data.x[i] as number;
-    const m = x > 0 ? (monetary[i] as number) : 0;
-    // No positive repeat spend observed: the population mean (the Gamma-Gamma prior mean).
-    const aov = conditionalExpectedAverageSpend(spend, m > 0 ? x : 0, m);
-    out[i] = {
-      probabilityAlive: perUnique.probabilityAlive[u] as number,
-      expectedPurchases30: perUnique.expected30[u] as number,
-      expectedPurchases90: perUnique.expected90[u] as number,
-      expectedPurchases365: perUnique.expected365[u] as number,
-      expectedAverageOrderValue: aov,
-      predictedClvRevenue: (perUnique.discountedPurchases[u] as number) * aov,
-    };
-  }
-  return out;
 }
 
-/** Per distinct history: P(alive), expected purchases at 30/90/365 days, discounted purchases over the horizon. */
-function predictHistories<P>(
-  model: Model<P>,
-  params: P,
-  unique: RfmData,
-  unit: 'day' | 'week',
-  horizon: ClvHorizon,
-) {
-  const perDay = 1 / DAYS_PER_UNIT[unit];
-  // Horizons 30, 90, 365 days, then the month ends 0, f, 2f, …, M·f of the discounted sum.
-  const months = Array.from({ length: horizon.months + 1 }, (_, k) => k * horizon.unitsPerMonth);
-  const horizons = [30 * perDay, 90 * perDay, 365 * perDay, ...months];
-  const byHorizon =
-    model.expectedByHorizon?.(params, unique, horizons) ??
-    horizons.map((t) => perHistory(unique, (x, tx, T) => model.expected(params, t, x, tx, T)));
-  const probabilityAlive = perHistory(unique, (x, tx, T) => model.alive(params, x, tx, T));
-  const discountedPurchases = discountedPurchasesByCustomer(byHorizon.slice(3), horizon);
-  const [expected30, expected90, expected365] = byHorizon as [Float64Array, Float64Array, Float64Array];
-  return { probabilityAlive, expected30, expected90, expected365, discountedPurchases };
-}
-
-/** No customer's prediction may be NaN or infinite: the run degrades instead of publishing one. */
-function assertFinitePredictions(customers: readonly CustomerPrediction[]): void {
-  const index = customers.findIndex(
-    (c) =>
-      !(
-        Number.isFinite(c.probabilityAlive) &&
-        Number.isFinite(c.expectedPurchases30) &&
-        Number.isFinite(c.expectedPurchases90) &&
-        Number.isFinite(c.expectedPurchases365) &&
-        Number.isFinite(c.expectedAverageOrderValue) &&
-        Number.isFinite(c.predictedClvRevenue)
-      ),
-  );
-  if (index >= 0) {
-    throw new ModelFitError(
-      `customer ${index} (input order) has a non-finite prediction: ${JSON.stringify(customers[index])}`,
-    );
-  }
+/** Fits the models (fitPredictive) and predicts every customer (predictWithFit), grouping histories once. */
+export function predictCustomers(
+  histories: CustomerHistories,
+  calibration: CalibrationInput | null,
+  settings: PredictiveSettings,
+  now: () => number = () => 0,
+): PredictiveResult {
+  const grouped = groupHistories(histories, settings.timeUnit);
+  const fit = fitGrouped(grouped, histories.monetary, calibration, settings, now);
+  const customers = predictGrouped(fit, grouped, histories.monetary, settings);
+  const { purchaseParams: _, spendParams: __, ...report } = fit;
+  return { ...report, customers };
 }

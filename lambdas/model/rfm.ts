@@ -1,6 +1,6 @@
 /** RFM scores 1..5 in expected O(n) and the (R, F) segment grid (Hughes 1994, "Strategic Database Marketing"). */
 import { selectInPlace } from './stats.js';
-import type { RfmSegment } from './types.js';
+import type { CustomerMetrics, RfmSegment } from './types.js';
 
 /*
  * score = 1 + ⌊5·c/n⌋ where c counts values strictly better. ⌊5c/n⌋ ≥ k ⇔ c ≥ t_k = ⌈k·n/5⌉, so a score
@@ -8,26 +8,33 @@ import type { RfmSegment } from './types.js';
  * (0-based), "at least t values strictly lower than v" ⇔ x_(t−1) < v, and "at least t strictly greater"
  * ⇔ x_(n−t) > v: four order statistics (selection, no full sort), then four comparisons per value.
  */
-function cutoffs(values: ArrayLike<number>, lower: boolean): number[] {
+function cutoffs(values: ArrayLike<number>, lower: boolean): ScoreCutoffs {
   const n = values.length;
   const work = Float64Array.from(values);
-  return [1, 2, 3, 4].map((k) => {
+  const [c1, c2, c3, c4] = [1, 2, 3, 4].map((k) => {
     const t = Math.ceil((k * n) / 5);
     return selectInPlace(work, lower ? t - 1 : n - t);
-  });
+  }) as [number, number, number, number];
+  return [c1, c2, c3, c4];
+}
+
+/** The four order statistics that score one measure (see above); all 0 for an empty run. */
+export type ScoreCutoffs = readonly [number, number, number, number];
+
+/** Score of `value` by cut-offs of scoresByLowerCount (`lower`) or scoresByGreaterCount: 1..5. */
+export function scoreWithCutoffs(value: number, cutoffs: ScoreCutoffs, lower: boolean): number {
+  const [c1, c2, c3, c4] = cutoffs;
+  return lower
+    ? 1 + +(value > c1) + +(value > c2) + +(value > c3) + +(value > c4)
+    : 1 + +(value < c1) + +(value < c2) + +(value < c3) + +(value < c4);
 }
 
 function scores(values: ArrayLike<number>, lower: boolean): Uint8Array {
   const n = values.length;
   const result = new Uint8Array(n);
   if (n === 0) return result;
-  const [c1 = 0, c2 = 0, c3 = 0, c4 = 0] = cutoffs(values, lower);
-  for (let i = 0; i < n; i++) {
-    const v = values[i] ?? 0;
-    result[i] = lower
-      ? 1 + +(v > c1) + +(v > c2) + +(v > c3) + +(v > c4)
-      : 1 + +(v < c1) + +(v < c2) + +(v < c3) + +(v < c4);
-  }
+  const c = cutoffs(values, lower);
+  for (let i = 0; i < n; i++) result[i] = scoreWithCutoffs(values[i] ?? 0, c, lower);
   return result;
 }
 
@@ -64,6 +71,41 @@ export interface RfmScores {
   readonly r: Uint8Array;
   readonly f: Uint8Array;
   readonly m: Uint8Array;
+}
+
+/**
+ * The cut-offs of a whole run's R, F and M, so that a customer can be scored alone (e.g. in one shard of
+ * the run) exactly as rfmScores scores it among all the run's customers.
+ */
+export interface RfmCutoffs {
+  readonly r: ScoreCutoffs;
+  readonly f: ScoreCutoffs;
+  readonly m: ScoreCutoffs;
+}
+
+/** Cut-offs of parallel arrays over every customer of a run: days since last order, orders, net revenue. */
+export function rfmCutoffs(
+  daysSinceLastOrder: ArrayLike<number>,
+  orders: ArrayLike<number>,
+  netRevenue: ArrayLike<number>,
+): RfmCutoffs {
+  return {
+    r: cutoffs(daysSinceLastOrder, false),
+    f: cutoffs(orders, true),
+    m: cutoffs(netRevenue, true),
+  };
+}
+
+/** One customer's R, F, M scores (1..5) and segment from the run's cut-offs. */
+export function rfmOfCustomer(
+  cutoffs: RfmCutoffs,
+  daysSinceLastOrder: number,
+  orders: number,
+  netRevenue: number,
+): CustomerMetrics['rfm'] {
+  const r = scoreWithCutoffs(daysSinceLastOrder, cutoffs.r, false);
+  const f = scoreWithCutoffs(orders, cutoffs.f, true);
+  return { r, f, m: scoreWithCutoffs(netRevenue, cutoffs.m, true), segment: rfmSegment(r, f) };
 }
 
 /** Scores every customer: R by days since last order (fewer is better), F by orders, M by net revenue. */

@@ -1,44 +1,37 @@
-/** The model's entry point: churn, customer metrics and segment metrics for one run. */
-import { spendIndex } from './cac.js';
-import { businessChurn } from './churn.js';
+/**
+ * The model's entry point for a run in one piece: run context → customer metrics → segment partials →
+ * medians → segment metrics. A sharded run calls the same steps shard by shard (run-context.ts,
+ * customer-metrics.ts, segment-partials.ts, segments.ts) and gets the same result, bit for bit.
+ */
 import { customerMetrics } from './customer-metrics.js';
 import { InvalidSettingsError } from './errors.js';
-import { type SegmentContext, type SegmentDimension, segmentMetrics } from './segments.js';
+import { runContext } from './run-context.js';
+import { segmentDimensions } from './segment-dimensions.js';
+import { segmentPartials } from './segment-partials.js';
+import { finaliseSegments, segmentMedians } from './segments.js';
 import type {
   ChurnWindow,
-  CustomerMetrics,
   CustomerPrediction,
   CustomerSummary,
   ModelSettings,
   RunMetrics,
-  SegmentMetrics,
   SpendByChannelMonth,
 } from './types.js';
 
-/** Dimension and value of the whole-business segment. */
-export const ALL = '_all';
-/** Value of a configured dimension for customers without that attribute. */
-export const UNKNOWN = 'unknown';
-/** Dimensions every run reports, before the configured ones. */
-export const BUILT_IN_DIMENSIONS = ['acquisition_channel', 'cohort_month', 'rfm_segment'] as const;
+export { ALL, BUILT_IN_DIMENSIONS, UNKNOWN } from './segment-dimensions.js';
 
-function assertSettings(settings: ModelSettings): void {
-  const problems: string[] = [];
-  if (!Number.isFinite(settings.marginRate)) problems.push('marginRate must be a finite number');
-  if (!(settings.maxLifespanYears > 0 && Number.isFinite(settings.maxLifespanYears))) {
-    problems.push('maxLifespanYears must be a finite number > 0');
-  }
-  const line = settings.predictive.atRiskBelow;
-  if (!(line > 0 && line <= 1)) problems.push('predictive.atRiskBelow must be in (0, 1]');
-  if (!(settings.frequencyPriorYears >= 0 && Number.isFinite(settings.frequencyPriorYears))) {
-    problems.push('frequencyPriorYears must be a finite number ≥ 0');
-  }
-  if (problems.length > 0) throw new InvalidSettingsError(problems.join('; '));
-}
-
-function attributeValue(customer: CustomerMetrics, name: string): string {
-  const value = customer.attributes[name]?.trim();
-  return value ? value : UNKNOWN;
+/** Window activity of each summary as the 0/1 flags segmentPartials counts. */
+export function activityFlags(summaries: readonly CustomerSummary[]): {
+  activeInPreviousWindow: Uint8Array;
+  activeInLastWindow: Uint8Array;
+} {
+  const activeInPreviousWindow = new Uint8Array(summaries.length);
+  const activeInLastWindow = new Uint8Array(summaries.length);
+  summaries.forEach((s, i) => {
+    activeInPreviousWindow[i] = s.activeInPreviousWindow ? 1 : 0;
+    activeInLastWindow[i] = s.activeInLastWindow ? 1 : 0;
+  });
+  return { activeInPreviousWindow, activeInLastWindow };
 }
 
 /**
@@ -52,85 +45,21 @@ export function runMetrics(
   settings: ModelSettings,
   predictions: readonly CustomerPrediction[] | null = null,
 ): RunMetrics {
-  assertSettings(settings);
+  const context = runContext(summaries, spend, window, settings);
   const n = summaries.length;
   if (predictions !== null && predictions.length !== n) {
     throw new InvalidSettingsError(`${predictions.length} predictions for ${n} customers`);
   }
-  const activeInPreviousWindow = new Uint8Array(n);
-  const activeInLastWindow = new Uint8Array(n);
-  let activePrevious = 0;
-  let retained = 0;
-  for (let i = 0; i < n; i++) {
-    const s = summaries[i] as CustomerSummary;
-    activeInPreviousWindow[i] = s.activeInPreviousWindow ? 1 : 0;
-    activeInLastWindow[i] = s.activeInLastWindow ? 1 : 0;
-    if (s.activeInPreviousWindow) {
-      activePrevious += 1;
-      if (s.activeInLastWindow) retained += 1;
-    }
-  }
-  const churn = businessChurn(activePrevious, retained, window.months, settings.maxLifespanYears);
-  const index = spendIndex(spend);
-  const computed = customerMetrics(
-    summaries,
-    index,
-    window.asOf,
-    churn.expectedLifespanYears,
-    settings,
-    predictions,
-  );
-
-  const isNew = new Uint8Array(n);
-  computed.customers.forEach((customer, i) => {
-    isNew[i] = index.byMonth.has(customer.cohortMonth) ? 1 : 0;
-  });
-  const context: SegmentContext = {
-    customers: computed.customers,
-    isNew,
-    activeInPreviousWindow,
-    activeInLastWindow,
-    monthlyMargin: computed.monthlyMargin,
-    windowMonths: window.months,
-    atRiskBelow: settings.predictive.atRiskBelow,
-  };
-
-  const dimensions: SegmentDimension[] = [
-    {
-      name: 'acquisition_channel',
-      valueOf: (c) => c.acquisitionChannel,
-      recordedSpend: (value) => index.byChannel.get(value) ?? 0,
-      extraValues: index.byChannel.keys(),
-    },
-    {
-      name: 'cohort_month',
-      valueOf: (c) => c.cohortMonth,
-      recordedSpend: (value) => index.byMonth.get(value) ?? 0,
-      extraValues: index.byMonth.keys(),
-    },
-    { name: 'rfm_segment', valueOf: (c) => c.rfm.segment },
-  ];
-  const taken = new Set<string>([ALL, ...BUILT_IN_DIMENSIONS]);
-  for (const name of settings.segmentDimensions) {
-    // A configured name equal to a built-in dimension (or repeated) would overwrite it: skip it.
-    if (taken.has(name)) continue;
-    taken.add(name);
-    dimensions.push({ name, valueOf: (c) => attributeValue(c, name) });
-  }
-
-  const segments: Record<string, readonly SegmentMetrics[]> = {};
-  for (const dimension of dimensions) segments[dimension.name] = segmentMetrics(dimension, context);
-  const [business] = segmentMetrics(
-    { name: ALL, valueOf: () => ALL, recordedSpend: () => index.total, extraValues: [ALL] },
-    context,
-  );
-
+  const computed = customerMetrics(summaries, context, settings, predictions);
+  const partials = segmentPartials(computed, activityFlags(summaries), context, settings);
+  const medians = segmentMedians(computed.customers, segmentDimensions(context, settings));
+  const { segments, business } = finaliseSegments(partials, medians, context, settings);
   return {
     churnWindow: window,
-    annualChurn: churn.annualChurn,
-    expectedLifespanYears: churn.expectedLifespanYears,
+    annualChurn: context.annualChurn,
+    expectedLifespanYears: context.expectedLifespanYears,
     customers: computed.customers,
     segments,
-    business: business as SegmentMetrics,
+    business,
   };
 }

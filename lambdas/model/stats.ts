@@ -41,17 +41,27 @@ export function selectInPlace(values: Float64Array, k: number): number {
   return values[k] ?? 0;
 }
 
+/**
+ * The median of n values from its middle order statistics (0-based, ascending): `lower` at ⌊(n − 1)/2⌋
+ * and `upper` at ⌊n/2⌋, the same value when n is odd. Odd n → that value, even n → (lower + upper) / 2,
+ * 0 when n = 0. Every median of the model goes through here, wherever its middle values were found.
+ */
+export function medianOfMiddles(n: number, lower: number, upper: number): number {
+  if (n <= 0) return 0;
+  return n % 2 === 1 ? upper : (lower + upper) / 2;
+}
+
 /** Median in expected O(n), reordering `values`; 0 for an empty array. */
 export function medianInPlace(values: Float64Array): number {
   const n = values.length;
   if (n === 0) return 0;
   const mid = n >> 1;
   const upper = selectInPlace(values, mid);
-  if (n % 2 === 1) return upper;
+  if (n % 2 === 1) return medianOfMiddles(n, upper, upper);
   // After selection every value before `mid` is ≤ the upper middle; the lower middle is their maximum.
   let lower = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < mid; i++) lower = Math.max(lower, values[i] ?? 0);
-  return (lower + upper) / 2;
+  return medianOfMiddles(n, lower, upper);
 }
 
 /** numerator ÷ denominator when the denominator is > 0, else null. */

@@ -10,14 +10,9 @@ import type { Logger } from '../platform/logger.js';
 import type { ResultsStore } from '../publish/results-store.js';
 import type { RunLock } from '../publish/run-lock.js';
 import type { RunRecord } from '../publish/types.js';
-import {
-  NightlyJobError,
-  NoOrdersError,
-  RejectThresholdError,
-  StaleExportError,
-  UnreadableExportError,
-} from './errors.js';
+import { NightlyJobError, NoOrdersError, StaleExportError } from './errors.js';
 import { fetchExportFiles } from './fetch-export.js';
+import { assertPublishable, gateRejects } from './reject-gate.js';
 import {
   newerCurrentRun,
   releaseRunLock,
@@ -26,13 +21,7 @@ import {
   takeRunLock,
 } from './run-gate.js';
 import { makeRunId } from './run-id.js';
-import {
-  BUILT_IN_DIMENSIONS,
-  emptyRunRecord,
-  failedRecord,
-  publishedRecord,
-  rejectSummary,
-} from './run-record.js';
+import { BUILT_IN_DIMENSIONS, emptyRunRecord, failedRecord, publishedRecord } from './run-record.js';
 import { ingestAndModel, stageTimer, type Timed } from './stages.js';
 
 export type { SkippedRun } from './run-gate.js';
@@ -146,25 +135,9 @@ async function lockedRun(
 
     // Rejects are written and the threshold checked as soon as the rows are loaded, before any summary.
     const checkRejects = async (report: IngestReport): Promise<void> => {
-      const rejectsKey = report.rejects.length > 0 ? `${settings.runsPrefix}${runId}/rejects.csv` : null;
-      if (rejectsKey) await timed('rejects', () => deps.writeRejects(rejectsKey, report.rejects));
-      const rejects = rejectSummary(report, settings.rejectThreshold, rejectsKey);
+      const rejects = await gateRejects(report, { runId, settings, writeRejects: deps.writeRejects, timed });
       record = { ...record, counts: report.datasets, rejects };
-      if (report.unreadableFiles.length > 0) {
-        throw new UnreadableExportError(
-          'validate',
-          `${report.unreadableFiles.join(', ')} could not be read (see the unreadable_file rejects in ` +
-            `${rejectsKey}); an unknown number of rows would be missing, so nothing was published. ` +
-            'Re-upload the file(s) and rerun the date.',
-        );
-      }
-      if (rejects.share > settings.rejectThreshold) {
-        throw new RejectThresholdError(
-          'validate',
-          `${rejects.total} of the export's rows were rejected (${(rejects.share * 100).toFixed(2)}%), above the ` +
-            `threshold of ${(settings.rejectThreshold * 100).toFixed(2)}%; nothing was published. See ${rejectsKey}.`,
-        );
-      }
+      assertPublishable(report, rejects, settings.rejectThreshold);
     };
     const modelled = await ingestAndModel(config, deps, files, {
       exportDate,

@@ -85,7 +85,7 @@ export function rejectSummary(report: IngestReport, threshold: number, objectKey
 /** The record with the model's headline figures filled in; a failed predictive stage degrades the run. */
 export function publishedRecord(
   record: RunRecord,
-  metrics: RunMetrics,
+  metrics: Omit<RunMetrics, 'customers'> & { readonly customers: { readonly length: number } },
   predictive: PredictiveReport,
   status: RunRecord['status'],
 ): RunRecord {

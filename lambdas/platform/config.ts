@@ -98,6 +98,29 @@ export const predictiveSettingsSchema = z
 export type PredictiveJobSettings = z.infer<typeof predictiveSettingsSchema>;
 
 /** Settings of the nightly job. Every field has a documented default; see docs/operations.md. */
+/** The sharded run's layout: S from the export's bytes, each number overridable. */
+export const shardingSettingsSchema = z
+  .object({
+    /** Fixed shard count S; by default ⌈export bytes ÷ bytesPerShard⌉, at most maxShards. */
+    shards: z.number().int().min(1).max(10_000).optional(),
+    /** Export bytes (as stored, compressed or not) per shard when S is derived. @default 512 MiB */
+    bytesPerShard: z
+      .number()
+      .int()
+      .min(1)
+      .default(512 * 1024 * 1024),
+    maxShards: z.number().int().min(1).max(10_000).default(1000),
+    /** Most files read at once (the file Map's MaxConcurrency). */
+    fileConcurrency: z.number().int().min(1).max(10_000).default(100),
+    /**
+     * Most shards processed at once: the score stage's writers share the table's write throughput (a new
+     * on-demand table takes about 4,000 writes/s), so more writers only throttle each other.
+     */
+    shardConcurrency: z.number().int().min(1).max(10_000).default(40),
+  })
+  .strict();
+export type ShardingSettings = z.infer<typeof shardingSettingsSchema>;
+
 export const jobSettingsSchema = z
   .object({
     /** Key prefix under which `<yyyy-mm-dd>/<dataset>/<files>` export folders live. */
@@ -138,6 +161,8 @@ export const jobSettingsSchema = z
     customerIds: customerIdSettingsSchema.default(customerIdSettingsSchema.parse({})),
     /** DuckDB memory cap in MB; keep it below the function's memory. */
     duckdbMemoryMb: z.number().int().min(128).default(1024),
+    /** How a sharded run is cut up (docs/scale.md): derived from the export's size unless set. */
+    sharding: shardingSettingsSchema.prefault({}),
   })
   .strict()
   .refine((s) => s.detailRetentionDays === undefined || s.detailRetentionDays <= s.retentionDays, {

@@ -86,6 +86,25 @@ export interface ResultsStore extends ResultsReader {
     dimensions: readonly string[],
     expiresAt: number,
   ): Promise<ShardsBySegment>;
+  /**
+   * A sharded run's first write of its members (docs/scale.md): one manifest row per segment with its
+   * member shard count, from the run's segment sizes (customers per dimension and value, `_all` included).
+   */
+  writeSegmentManifest(
+    runId: string,
+    exportDate: string,
+    sizes: Readonly<Record<string, Readonly<Record<string, number>>>>,
+    expiresAt: number,
+  ): Promise<ShardsBySegment>;
+  /** Writes some of a run's customers and their members, in the member shards the manifest fixed. */
+  writeCustomerItems(
+    runId: string,
+    exportDate: string,
+    customers: readonly CustomerMetrics[],
+    dimensions: readonly string[],
+    shards: ShardsBySegment,
+    expiresAt: number,
+  ): Promise<void>;
   /** Writes segment rows, segment-trend entries and the business summary. */
   writeSegments(
     runId: string,
@@ -159,7 +178,7 @@ export function makeResultsStore(
     await ddb.send(new PutCommand({ TableName: table, Item: index }));
   }
 
-  return {
+  const store: ResultsStore = {
     ...reader,
 
     async writeRunRecord(record: RunRecord, expiresAt?: number): Promise<void> {
@@ -170,7 +189,6 @@ export function makeResultsStore(
     },
 
     async writeCustomers(runId, exportDate, customers, dimensions, expiresAt): Promise<ShardsBySegment> {
-      const scope: RunScope = { runId, exportDate, expiresAt };
       const dims = [...new Set(dimensions)].filter((d) => d !== ALL);
       const counts = new Map<string, Map<string, number>>([[ALL, new Map([[ALL, customers.length]])]]);
       for (const d of dims) counts.set(d, new Map());
@@ -186,18 +204,39 @@ export function makeResultsStore(
           byValue.set(value, (byValue.get(value) ?? 0) + 1);
         }
       }
-      const shards: Record<string, Record<string, number>> = {};
-      for (const [d, byValue] of counts) {
-        shards[d] = Object.fromEntries([...byValue].map(([v, n]) => [v, shardCount(n, shardSize)]));
-      }
-      const shardsOf = (d: string, v: string): number => shards[d]?.[v] ?? 1;
+      const sizes = Object.fromEntries([...counts].map(([d, byValue]) => [d, Object.fromEntries(byValue)]));
+      const shards = await store.writeSegmentManifest(runId, exportDate, sizes, expiresAt);
+      await store.writeCustomerItems(runId, exportDate, customers, dims, shards, expiresAt);
+      return shards;
+    },
 
+    async writeSegmentManifest(runId, exportDate, sizes, expiresAt): Promise<ShardsBySegment> {
+      const scope: RunScope = { runId, exportDate, expiresAt };
+      const shards: Record<string, Record<string, number>> = {};
+      for (const [d, byValue] of Object.entries(sizes)) {
+        shards[d] = Object.fromEntries(
+          Object.entries(byValue).map(([v, n]) => [v, shardCount(n, shardSize)]),
+        );
+      }
       // Order matters for cleanup: manifest rows, then `_all` members, then everything else.
       await writer.put(
-        [...counts].flatMap(([d, byValue]) =>
-          [...byValue.keys()].map((v) => segmentItem(scope, d, v, shardsOf(d, v))),
+        Object.entries(shards).flatMap(([d, byValue]) =>
+          Object.entries(byValue).map(([v, count]) => segmentItem(scope, d, v, count)),
         ),
       );
+      return shards;
+    },
+
+    async writeCustomerItems(runId, exportDate, customers, dimensions, shards, expiresAt): Promise<void> {
+      const scope: RunScope = { runId, exportDate, expiresAt };
+      const dims = [...new Set(dimensions)].filter((d) => d !== ALL);
+      const shardsOf = (d: string, v: string): number => {
+        const count = shards[d]?.[v];
+        if (count === undefined) {
+          throw new PublishError(`Run ${runId}: segment ${d}=${v} is not in the run's segment manifest`);
+        }
+        return count;
+      };
       const allShards = shardsOf(ALL, ALL);
       await writer.put(
         mapIter(customers, (c) => memberItem(scope, ALL, ALL, shardOf(c.customerId, allShards), c)),
@@ -211,7 +250,6 @@ export function makeResultsStore(
           }),
         ]),
       );
-      return shards;
     },
 
     async writeSegments(runId, exportDate, segments, business, shards, expiresAt): Promise<void> {
@@ -286,6 +324,7 @@ export function makeResultsStore(
       }
     },
   };
+  return store;
 }
 
 function* mapIter<T, U>(values: Iterable<T>, f: (value: T) => U): Generator<U> {

@@ -9,6 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 
 /** What the Query API alarms watch. */
@@ -22,8 +23,8 @@ export interface ApiAlarmTargets {
 }
 
 export interface AlarmsProps {
-  /** The nightly job function whose errors page someone. */
-  readonly jobFunction: lambda.IFunction;
+  /** The nightly state machine: a failed, timed-out or aborted execution pages someone. */
+  readonly stateMachine: sfn.IStateMachine;
   /** The schedule's dead-letter queue. */
   readonly deadLetterQueue: sqs.IQueue;
   /**
@@ -32,21 +33,22 @@ export interface AlarmsProps {
    */
   readonly alarmEmail?: string;
   /**
-   * Window over which job errors are summed; one failed night should raise one alarm.
+   * Window over which unsuccessful executions are summed; one failed night should raise one alarm.
    * @default Duration.days(1)
    */
-  readonly errorsPeriod?: Duration;
+  readonly failuresPeriod?: Duration;
   /**
    * The Query API; adds alarms on its server-error rate, throttled requests and function errors.
    * @default - no API alarms
    */
   readonly api?: ApiAlarmTargets;
   /**
-   * The nightly job's log group; adds an alarm when no run has been published for `publishOverdueDays`
-   * (a night that is skipped or fails raises nothing else when it keeps happening quietly).
+   * The log group of the stage that publishes (it logs `run published` once per published run); adds an
+   * alarm when no run has been published for `publishOverdueDays` (a night that is skipped raises nothing
+   * else when it keeps happening quietly).
    * @default - no such alarm
    */
-  readonly jobLogGroup?: logs.ILogGroup;
+  readonly publishLogGroup?: logs.ILogGroup;
   /**
    * Days in a row without a published run before the overdue alarm fires.
    * @default 2
@@ -60,21 +62,21 @@ export interface AlarmsProps {
 }
 
 /**
- * Alarm plumbing: a KMS-encrypted SNS topic and alarms on failed runs and undeliverable invocations, plus (with
+ * Alarm plumbing: a KMS-encrypted SNS topic and alarms on failed executions and undeliverable starts, plus (with
  * `api`) on the Query API's server-error rate, throttled requests and function errors.
  */
 export class Alarms extends Construct {
   public readonly topic: sns.Topic;
   /** Customer-managed so CloudWatch may use it (the AWS-managed SNS key does not allow that). */
   public readonly topicKey: kms.Key;
-  public readonly jobErrorsAlarm: cloudwatch.Alarm;
+  public readonly failedExecutionsAlarm: cloudwatch.Alarm;
   public readonly deadLetterAlarm: cloudwatch.Alarm;
   public readonly apiServerErrorsAlarm?: cloudwatch.Alarm;
   /** Counts access log lines with status 429 (throttled or over quota). */
   public readonly apiThrottledFilter?: logs.MetricFilter;
   public readonly apiThrottledAlarm?: cloudwatch.Alarm;
   public readonly apiFunctionErrorsAlarm?: cloudwatch.Alarm;
-  /** Counts the job's `run published` log lines. */
+  /** Counts the publish stage's `run published` log lines. */
   public readonly runsPublishedFilter?: logs.MetricFilter;
   public readonly publishOverdueAlarm?: cloudwatch.Alarm;
 
@@ -101,12 +103,26 @@ export class Alarms extends Construct {
     if (props.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
     const notify = new actions.SnsAction(this.topic);
 
-    this.jobErrorsAlarm = new cloudwatch.Alarm(this, 'JobErrors', {
+    const period = props.failuresPeriod ?? Duration.days(1);
+    const { stateMachine } = props;
+    this.failedExecutionsAlarm = new cloudwatch.Alarm(this, 'FailedExecutions', {
       alarmDescription:
-        'The nightly CLV job failed; see its log group and the run record in the results table.',
-      metric: props.jobFunction.metricErrors({
-        period: props.errorsPeriod ?? Duration.days(1),
-        statistic: cloudwatch.Stats.SUM,
+        'A nightly CLV execution failed, timed out or was aborted; readers still see the previous run. First ' +
+        'steps: open the execution in the Step Functions console (output StateMachineArn) and find the ' +
+        'failed state; read the failed run record (GET /v1/runs, failure.stage and failure.message); see ' +
+        'that stage\'s log group. Fix the cause, then start an execution with {"exportDate": "<date>"} ' +
+        '(docs/operations.md, "The state machine"). A timed-out or aborted execution could not record its ' +
+        'run as failed and holds the run lock until its lease ends.',
+      metric: new cloudwatch.MathExpression({
+        // FILL: a night with failures but no timeouts has no TimedOut datapoint, and a sum with a gap is a gap.
+        expression: 'FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0)',
+        label: 'Unsuccessful nightly executions',
+        usingMetrics: {
+          failed: stateMachine.metricFailed({ period, statistic: cloudwatch.Stats.SUM }),
+          timedOut: stateMachine.metricTimedOut({ period, statistic: cloudwatch.Stats.SUM }),
+          aborted: stateMachine.metricAborted({ period, statistic: cloudwatch.Stats.SUM }),
+        },
+        period,
       }),
       threshold: 1,
       evaluationPeriods: 1,
@@ -115,7 +131,8 @@ export class Alarms extends Construct {
     });
     this.deadLetterAlarm = new cloudwatch.Alarm(this, 'UndeliveredInvocations', {
       alarmDescription:
-        'EventBridge Scheduler could not invoke the nightly job; the event is in the dead-letter queue.',
+        'EventBridge Scheduler could not start the nightly state machine; the event is in the dead-letter ' +
+        'queue with the reason. Fix it, then start an execution by hand with {}.',
       metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(5),
         statistic: cloudwatch.Stats.MAXIMUM,
@@ -125,14 +142,14 @@ export class Alarms extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    const alarms = [this.jobErrorsAlarm, this.deadLetterAlarm];
+    const alarms = [this.failedExecutionsAlarm, this.deadLetterAlarm];
     const metricNamespace = props.metricNamespace ?? 'ClvEngine';
 
-    if (props.jobLogGroup) {
+    if (props.publishLogGroup) {
       const days = props.publishOverdueDays ?? 2;
       this.runsPublishedFilter = new logs.MetricFilter(this, 'RunsPublishedFilter', {
-        logGroup: props.jobLogGroup,
-        // The job logs exactly one `run published` line per run it publishes (Powertools: "message").
+        logGroup: props.publishLogGroup,
+        // The publish stage logs exactly one `run published` line per run it publishes (Powertools: "message").
         filterPattern: logs.FilterPattern.stringValue('$.message', '=', 'run published'),
         metricNamespace,
         metricName: 'RunsPublished',
@@ -142,7 +159,7 @@ export class Alarms extends Construct {
         alarmDescription:
           `No run has been published for ${days} day(s): the exports stopped arriving, arrive without ` +
           '_SUCCESS (runs are skipped as already published), or every run fails or is skipped. Readers still ' +
-          "see the last published run; see the job's log group and /v1/runs.",
+          "see the last published run; see the state machine's executions, the publish stage's log group and /v1/runs.",
         metric: this.runsPublishedFilter.metric({
           period: Duration.days(1),
           statistic: cloudwatch.Stats.SUM,

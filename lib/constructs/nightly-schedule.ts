@@ -1,14 +1,14 @@
 import { Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 
 export interface NightlyScheduleProps {
-  /** The function the schedule invokes (asynchronously). */
-  readonly target: lambda.IFunction;
+  /** The state machine the schedule starts an execution of, with input `{}`. */
+  readonly target: sfn.IStateMachine;
   /**
    * EventBridge Scheduler expression, evaluated in `timezone`.
    * @default 'cron(0 2 * * ? *)'
@@ -20,31 +20,32 @@ export interface NightlyScheduleProps {
    */
   readonly timezone?: string;
   /**
-   * Scheduler retries when the invocation itself fails (throttling, service errors).
+   * Scheduler retries when starting the execution itself fails (throttling, service errors).
    * @default 3
    */
   readonly retryAttempts?: number;
   /**
-   * How long Scheduler keeps retrying one invocation before it goes to the dead-letter queue.
+   * How long Scheduler keeps retrying one start before it goes to the dead-letter queue.
    * @default Duration.hours(1)
    */
   readonly maxEventAge?: Duration;
   /**
-   * Retention of undeliverable invocations in the dead-letter queue.
+   * Retention of undeliverable starts in the dead-letter queue.
    * @default Duration.days(14)
    */
   readonly deadLetterRetention?: Duration;
 }
 
 /**
- * The nightly trigger: an EventBridge Scheduler schedule (no flexible window) whose role may only invoke the
- * job, with a retry policy and an encrypted, TLS-only dead-letter queue for invocations it could not deliver.
+ * The nightly trigger: an EventBridge Scheduler schedule (no flexible window) whose role may only start the
+ * state machine, with a retry policy and an encrypted, TLS-only dead-letter queue for starts it could not
+ * deliver.
  */
 export class NightlySchedule extends Construct {
   public readonly schedule: scheduler.Schedule;
-  /** Invocations Scheduler gave up on; the alarms watch it. */
+  /** Starts Scheduler gave up on; the alarms watch it. */
   public readonly deadLetterQueue: sqs.Queue;
-  /** Assumed by Scheduler: invoke the job, send to the dead-letter queue, nothing else. */
+  /** Assumed by Scheduler: start the state machine, send to the dead-letter queue, nothing else. */
   public readonly role: iam.Role;
 
   constructor(scope: Construct, id: string, props: NightlyScheduleProps) {
@@ -63,7 +64,7 @@ export class NightlySchedule extends Construct {
     });
 
     this.role = new iam.Role(this, 'Role', {
-      description: 'EventBridge Scheduler: invoke the nightly CLV job',
+      description: 'EventBridge Scheduler: start the nightly CLV state machine',
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
         conditions: {
           StringEquals: {
@@ -85,24 +86,13 @@ export class NightlySchedule extends Construct {
         TimeZone.of(props.timezone ?? 'UTC'),
       ),
       timeWindow: scheduler.TimeWindow.off(),
-      target: new targets.LambdaInvoke(props.target, {
+      target: new targets.StepFunctionsStartExecution(props.target, {
         role: this.role,
         input: scheduler.ScheduleTargetInput.fromObject({}),
         deadLetterQueue: this.deadLetterQueue,
         retryAttempts: props.retryAttempts ?? 3,
         maxEventAge: props.maxEventAge ?? Duration.hours(1),
       }),
-    });
-
-    const functionArn = stack.resolve(props.target.functionArn) as unknown;
-    const arnName =
-      functionArn && typeof functionArn === 'object' && 'Fn::GetAtt' in functionArn
-        ? `<${(functionArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0]}.Arn>`
-        : String(functionArn);
-    Validations.of(this.role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${arnName}:*]`,
-      reason:
-        'grantInvoke adds the qualified ARNs (versions, aliases) of the same single function, no other.',
     });
   }
 }

@@ -92,7 +92,7 @@ describe('cdk-nag AwsSolutions', () => {
   });
 
   it.each([{}, { api: { auth: 'iam' } }])(
-    'acknowledges Resource "*" (IAM5) exactly on the roles granting on "*", for X-Ray alone (%o)',
+    'acknowledges Resource "*" (IAM5) exactly on the roles granting on "*", for X-Ray and log delivery alone (%o)',
     (context) => {
       // Prepare
       const { app, template } = buildStack(context);
@@ -116,7 +116,17 @@ describe('cdk-nag AwsSolutions', () => {
       expect(acks.map((a) => a.path.split('/').slice(1).join('')).sort()).toEqual(
         [...new Set(starStatements.map((s) => s.role))].sort(),
       );
-      expect(starStatements.flatMap((s) => s.actions).every((a) => a.startsWith('xray:'))).toBe(true);
+      // X-Ray everywhere; the CloudWatch Logs delivery calls of state machine logging on its role only.
+      const starActions = starStatements.flatMap((s) => s.actions);
+      expect(
+        starActions.filter(
+          (a) =>
+            !a.startsWith('xray:') &&
+            !/^logs:\w+(LogDelivery|LogDeliveries|ResourcePolicy|ResourcePolicies|LogGroups)$/.test(a),
+        ),
+      ).toEqual([]);
+      const logDelivery = starStatements.filter((s) => s.actions.some((a) => a.startsWith('logs:')));
+      expect([...new Set(logDelivery.map((s) => s.role))]).toEqual(['NightlyStateMachineRole']);
       for (const ack of acks) expect(ack.reason, ack.path).toMatch(/X-Ray .*no resource-level permissions/);
     },
   );

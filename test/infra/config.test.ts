@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../lambdas/platform/config.js';
-import { parseClvConfig } from '../../lib/config.js';
+import { parseClvConfig, stageSizes } from '../../lib/config.js';
 
 describe('parseClvConfig', () => {
   it('fills every default when the context is absent', () => {
@@ -14,7 +14,8 @@ describe('parseClvConfig', () => {
       memoryMb: 3008,
       timeoutMinutes: 15,
       ephemeralStorageMb: 10240,
-      retryAttempts: 2,
+      executionTimeoutHours: 4,
+      stages: {},
     });
     expect(config.api).toEqual({
       stageName: 'prod',
@@ -41,7 +42,7 @@ describe('parseClvConfig', () => {
     // Prepare
     const input = {
       schedule: { expression: 'cron(0 2 * * *)', timezone: 'Mars/Olympus' },
-      job: { timeoutMinutes: 20, retryAttempts: 3 },
+      job: { timeoutMinutes: 20, executionTimeoutHours: 24, stages: { plan: { memoryMb: 64 } } },
       alarmEmail: 'not-an-address',
       settings: { marginRate: 2 },
       extra: true,
@@ -57,7 +58,8 @@ describe('parseClvConfig', () => {
     expect(message).toContain('schedule.expression: cron needs 6 fields');
     expect(message).toContain('schedule.timezone: unknown time zone');
     expect(message).toContain('job.timeoutMinutes:');
-    expect(message).toContain('job.retryAttempts:');
+    expect(message).toContain('job.executionTimeoutHours:');
+    expect(message).toContain('job.stages.plan.memoryMb:');
     expect(message).toContain('alarmEmail:');
     expect(message).toContain('settings.marginRate:');
     expect(message).toContain('"extra"');
@@ -74,6 +76,79 @@ describe('parseClvConfig', () => {
       'settings.duckdbMemoryMb: must be below job.memoryMb (1024 >= 1024); raise job.memoryMb or lower settings.duckdbMemoryMb',
     );
   });
+
+  it('checks the DuckDB cap against each DuckDB stage memory override, and ignores the stages without DuckDB', () => {
+    // Act
+    const error = captureError(() =>
+      parseClvConfig({
+        job: { stages: { score: { memoryMb: 1024 }, fit: { memoryMb: 512 }, plan: { memoryMb: 256 } } },
+        settings: { duckdbMemoryMb: 1024 },
+      }),
+    );
+    const fine = parseClvConfig({
+      job: { stages: { finish: { memoryMb: 256 } } },
+      settings: { duckdbMemoryMb: 1024 },
+    });
+
+    // Assess
+    expect(error.message.split('\n').slice(1)).toEqual([
+      '  settings.duckdbMemoryMb: must be below job.stages.fit.memoryMb (1024 >= 512); raise job.stages.fit.memoryMb or lower settings.duckdbMemoryMb',
+      '  settings.duckdbMemoryMb: must be below job.stages.score.memoryMb (1024 >= 1024); raise job.stages.score.memoryMb or lower settings.duckdbMemoryMb',
+    ]);
+    expect(fine.job.stages.finish).toEqual({ memoryMb: 256 });
+  });
+
+  it('refuses a stage that does not exist and a size Lambda does not offer', () => {
+    // Act
+    const error = captureError(() =>
+      parseClvConfig({
+        job: { stages: { ingest: { memoryMb: 2048 }, gate: { ephemeralStorageMb: 256, cpu: 2 } } },
+      }),
+    );
+
+    // Assess
+    expect(error.message).toContain('job.stages: Unrecognized key: "ingest"');
+    expect(error.message).toContain('job.stages.gate.ephemeralStorageMb:');
+    expect(error.message).toContain('"cpu"');
+  });
+
+  it('sizes every stage: job for the DuckDB stages, 1,024 MB and 512 MB of /tmp for the others, overrides last', () => {
+    // Act
+    const sizes = stageSizes(
+      parseClvConfig({
+        job: {
+          memoryMb: 4096,
+          timeoutMinutes: 12,
+          stages: { score: { memoryMb: 1769 }, fail: { timeoutMinutes: 2 } },
+        },
+      }).job,
+    );
+
+    // Assess
+    expect(sizes).toEqual({
+      plan: { memoryMb: 1024, timeoutMinutes: 12, ephemeralStorageMb: 512 },
+      partition: { memoryMb: 4096, timeoutMinutes: 12, ephemeralStorageMb: 10240 },
+      validate: { memoryMb: 4096, timeoutMinutes: 12, ephemeralStorageMb: 10240 },
+      gate: { memoryMb: 4096, timeoutMinutes: 12, ephemeralStorageMb: 10240 },
+      summarise: { memoryMb: 4096, timeoutMinutes: 12, ephemeralStorageMb: 10240 },
+      fit: { memoryMb: 4096, timeoutMinutes: 12, ephemeralStorageMb: 10240 },
+      score: { memoryMb: 1769, timeoutMinutes: 12, ephemeralStorageMb: 10240 },
+      publish: { memoryMb: 4096, timeoutMinutes: 12, ephemeralStorageMb: 10240 },
+      finish: { memoryMb: 1024, timeoutMinutes: 12, ephemeralStorageMb: 512 },
+      fail: { memoryMb: 1024, timeoutMinutes: 2, ephemeralStorageMb: 512 },
+    });
+  });
+
+  it.each([0, 24, 1.5])(
+    'refuses an execution timeout of %s hours (1 to 23: the lock lease stays under a day)',
+    (hours) => {
+      // Act
+      const error = captureError(() => parseClvConfig({ job: { executionTimeoutHours: hours } }));
+
+      // Assess
+      expect(error.message).toContain('job.executionTimeoutHours:');
+    },
+  );
 
   it('rejects a cron expression with both day fields set', () => {
     // Act

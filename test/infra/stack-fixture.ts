@@ -46,3 +46,62 @@ export interface Statement {
 
 /** A CloudFormation value that may be one item or a list, as a list. */
 export const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
+/** Statements of the IAM policies attached to the role whose logical id starts with `rolePrefix`. */
+export function roleStatements(template: Template, rolePrefix: string): Statement[] {
+  const policies = Object.values(template.findResources('AWS::IAM::Policy')) as {
+    Properties: { Roles: { Ref: string }[]; PolicyDocument: { Statement: Statement[] } };
+  }[];
+  return policies
+    .filter((p) => p.Properties.Roles.some((r) => r.Ref.startsWith(rolePrefix)))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement);
+}
+
+/** One state of an Amazon States Language definition (only the fields the tests read are typed). */
+export interface AslState {
+  Type: string;
+  Next?: string;
+  End?: boolean;
+  Resource?: string;
+  Parameters?: Record<string, unknown>;
+  ResultPath?: string | null;
+  OutputPath?: string | null;
+  TimeoutSeconds?: number;
+  Retry?: Record<string, unknown>[];
+  Catch?: { ErrorEquals: string[]; ResultPath?: string; Next: string }[];
+  Branches?: AslGraph[];
+  ItemProcessor?: AslGraph & { ProcessorConfig: Record<string, unknown> };
+  [field: string]: unknown;
+}
+export interface AslGraph {
+  StartAt: string;
+  States: Record<string, AslState>;
+  [field: string]: unknown;
+}
+
+/**
+ * The state machine's definition as JSON. CloudFormation references inside it are rendered as
+ * `<Ref:Id>`, `<GetAtt:Id.Attr>` (the same in every string they appear in), so ARNs can be compared.
+ */
+export function stateMachineDefinition(template: Template): AslGraph {
+  const { props } = onlyResource(template, 'AWS::StepFunctions::StateMachine');
+  const definition = props.DefinitionString as { 'Fn::Join': [string, unknown[]] } | string;
+  if (typeof definition === 'string') return JSON.parse(definition) as AslGraph;
+  const [, parts] = definition['Fn::Join'];
+  const token = (part: unknown): string => {
+    const o = part as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
+    if (o.Ref) return `<Ref:${o.Ref}>`;
+    if (o['Fn::GetAtt']) return `<GetAtt:${o['Fn::GetAtt'].join('.')}>`;
+    throw new Error(`unexpected token in the definition: ${JSON.stringify(part)}`);
+  };
+  return JSON.parse(parts.map((p) => (typeof p === 'string' ? p : token(p))).join('')) as AslGraph;
+}
+
+/** Every state of a definition, nested ones (Parallel branches, Map item processors) included. */
+export function allStates(graph: AslGraph): [string, AslState][] {
+  return Object.entries(graph.States).flatMap(([name, state]) => [
+    [name, state] as [string, AslState],
+    ...(state.Branches ?? []).flatMap(allStates),
+    ...(state.ItemProcessor ? allStates(state.ItemProcessor) : []),
+  ]);
+}

@@ -19,27 +19,68 @@ type CfnResources = Record<
   }
 >;
 
-/** X-Ray's two write actions support no resource-level permissions: the only actions allowed Resource "*". */
-const NO_RESOURCE_LEVEL = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+/**
+ * Actions AWS offers no resource-level permissions for: the only ones allowed Resource "*". X-Ray (the
+ * state machine also reads sampling rules) and the CloudWatch Logs delivery calls of state machine logging.
+ */
+const NO_RESOURCE_LEVEL = [
+  'xray:PutTelemetryRecords',
+  'xray:PutTraceSegments',
+  'xray:GetSamplingRules',
+  'xray:GetSamplingTargets',
+  'logs:CreateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:DescribeLogGroups',
+  'logs:DescribeResourcePolicies',
+  'logs:GetLogDelivery',
+  'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy',
+  'logs:UpdateLogDelivery',
+];
+const LAMBDA_XRAY = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
 const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+const WORK = ['s3:GetObject', 's3:ListBucket', 's3:PutObject'];
+/** A stage function's role: its data actions, its log group, X-Ray. */
+const stage = (...data: string[]): string[] => [...data, ...LOGS, ...LAMBDA_XRAY];
 
 /** Every role's complete grant, by logical id without its hash (written out here, not read from lib/). */
 const GRANTS: Record<string, string[]> = {
-  NightlyJobRole: [
-    'dynamodb:BatchWriteItem',
+  NightlyStagesPlanRole: stage(
     'dynamodb:DeleteItem',
+    'dynamodb:GetItem',
+    'dynamodb:PutItem',
+    's3:ListBucket',
+    's3:PutObject',
+  ),
+  NightlyStagesPartitionRole: stage('s3:GetObject', 's3:PutObject'),
+  NightlyStagesValidateRole: stage(...WORK),
+  NightlyStagesGateRole: stage(...WORK),
+  NightlyStagesSummariseRole: stage(...WORK),
+  NightlyStagesFitRole: stage('dynamodb:BatchWriteItem', 'dynamodb:PutItem', ...WORK),
+  NightlyStagesScoreRole: stage('dynamodb:BatchWriteItem', ...WORK),
+  NightlyStagesPublishRole: stage(
+    'dynamodb:BatchWriteItem',
     'dynamodb:GetItem',
     'dynamodb:PutItem',
     'dynamodb:Query',
     'dynamodb:UpdateItem',
-    ...LOGS,
     's3:GetObject',
     's3:ListBucket',
-    's3:PutObject',
+  ),
+  NightlyStagesFinishRole: stage('dynamodb:DeleteItem', 's3:DeleteObject', 's3:ListBucket'),
+  NightlyStagesFailRole: stage('dynamodb:DeleteItem', 'dynamodb:PutItem', 's3:DeleteObject', 's3:ListBucket'),
+  // Invoke the stages, read the Maps' manifests, run its own Distributed Map children, log, trace.
+  NightlyStateMachineRole: [
+    'lambda:InvokeFunction',
+    's3:GetObject',
+    'states:DescribeExecution',
+    'states:RedriveExecution',
+    'states:StartExecution',
+    'states:StopExecution',
     ...NO_RESOURCE_LEVEL,
   ],
-  NightlyScheduleRole: ['lambda:InvokeFunction', 'sqs:SendMessage'],
-  QueryApiRole: ['dynamodb:GetItem', 'dynamodb:Query', ...LOGS, ...NO_RESOURCE_LEVEL],
+  NightlyScheduleRole: ['sqs:SendMessage', 'states:StartExecution'],
+  QueryApiRole: ['dynamodb:GetItem', 'dynamodb:Query', ...LOGS, ...LAMBDA_XRAY],
 };
 
 /** The IAM actions each SDK command the functions send needs (TransactWrite would add ConditionCheckItem). */
@@ -52,6 +93,7 @@ const COMMAND_ACTIONS: Record<string, string> = {
   QueryCommand: 'dynamodb:Query',
   GetObjectCommand: 's3:GetObject',
   PutObjectCommand: 's3:PutObject',
+  DeleteObjectCommand: 's3:DeleteObject',
   ListObjectsV2Command: 's3:ListBucket',
 };
 
@@ -210,15 +252,26 @@ describe.each([
     for (const { id, props } of ofType('AWS::SNS::Topic')) expect(props.KmsMasterKeyId, id).toBeDefined();
   });
 
-  it('gives every log group a retention, and every function and the API stage a log group of the stack', () => {
+  it('gives every log group a retention, and every function, the state machine and the API stage a log group of the stack', () => {
     const logGroups = ofType('AWS::Logs::LogGroup');
     for (const { id, props } of logGroups) expect(props.RetentionInDays, id).toBeGreaterThan(0);
     const logGroupIds = new Set(logGroups.map((g) => g.id));
     const functions = ofType('AWS::Lambda::Function');
-    expect(functions).toHaveLength(2);
+    // Ten nightly stages and the Query API.
+    expect(functions).toHaveLength(11);
     for (const { id, props } of functions) {
       const logGroup = (props.LoggingConfig as { LogGroup?: { Ref?: string } } | undefined)?.LogGroup?.Ref;
       expect(logGroupIds.has(logGroup ?? ''), id).toBe(true);
+    }
+    for (const { id, props } of ofType('AWS::StepFunctions::StateMachine')) {
+      const logging = props.LoggingConfiguration as {
+        Destinations: { CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [string] } } }[];
+      };
+      const destinations = logging.Destinations.map(
+        (d) => d.CloudWatchLogsLogGroup.LogGroupArn['Fn::GetAtt'][0],
+      );
+      expect(destinations.length, id).toBe(1);
+      for (const group of destinations) expect(logGroupIds.has(group), id).toBe(true);
     }
     const stages = ofType('AWS::ApiGateway::Stage');
     expect(stages).toHaveLength(1);

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { rfmScores, rfmSegment, scoresByGreaterCount, scoresByLowerCount } from '../../lambdas/model/rfm.js';
+import {
+  rfmCutoffs,
+  rfmOfCustomer,
+  rfmScores,
+  rfmSegment,
+  scoresByGreaterCount,
+  scoresByLowerCount,
+} from '../../lambdas/model/rfm.js';
 
 /** The definition, literally: O(n²) counting, for cross-checking the sorted implementation. */
 function bruteForceScores(
@@ -59,6 +66,25 @@ describe('RFM scores', () => {
       expect(lower).toEqual(bruteForceScores(values, (other, mine) => other < mine));
       expect(greater).toEqual(bruteForceScores(values, (other, mine) => other > mine));
     }
+  });
+});
+
+describe('RFM cut-offs', () => {
+  it('score each customer alone as the definition scores it among the whole run', () => {
+    // Prepare: 1,500 customers with many ties in days and orders, continuous revenue.
+    const next = lcg(7);
+    const days = Array.from({ length: 1500 }, () => Math.floor(next() * 400));
+    const orders = Array.from({ length: 1500 }, () => 1 + Math.floor(next() * next() * 9));
+    const revenue = Array.from({ length: 1500 }, () => Math.round(next() * 90000) / 100 - 50);
+    // Act
+    const cutoffs = rfmCutoffs(days, orders, revenue);
+    const alone = days.map((d, i) => rfmOfCustomer(cutoffs, d, orders[i] as number, revenue[i] as number));
+    // Assess: scores against the brute-force definition, segments against the grid.
+    expect(alone.map((s) => s.r)).toEqual(bruteForceScores(days, (other, mine) => other > mine));
+    expect(alone.map((s) => s.f)).toEqual(bruteForceScores(orders, (other, mine) => other < mine));
+    expect(alone.map((s) => s.m)).toEqual(bruteForceScores(revenue, (other, mine) => other < mine));
+    expect(alone.map((s) => s.segment)).toEqual(alone.map((s) => rfmSegment(s.r, s.f)));
+    expect(JSON.parse(JSON.stringify(cutoffs))).toEqual(cutoffs);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { median, ratioOrNull, selectInPlace } from '../../lambdas/model/stats.js';
+import { median, medianOfMiddles, ratioOrNull, selectInPlace } from '../../lambdas/model/stats.js';
 
 function lcg(seed: number): () => number {
   let state = seed >>> 0;
@@ -8,6 +8,16 @@ function lcg(seed: number): () => number {
     return state / 2 ** 32;
   };
 }
+
+describe('medianOfMiddles', () => {
+  it('is the middle value for odd n, the mean of the two middle values for even n, 0 for none', () => {
+    // Act / Assess: [1, 3, 5] → 3; [1, 2, 3, 4] → (2 + 3) / 2; [] → 0.
+    expect(medianOfMiddles(3, 3, 3)).toBe(3);
+    expect(medianOfMiddles(4, 2, 3)).toBe(2.5);
+    expect(medianOfMiddles(0, 0, 0)).toBe(0);
+    expect(medianOfMiddles(1, -7, -7)).toBe(-7);
+  });
+});
 
 describe('median', () => {
   it('takes the middle value, or the mean of the two middle values', () => {

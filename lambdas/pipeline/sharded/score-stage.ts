@@ -1,0 +1,89 @@
+import { join } from 'node:path';
+import { openRunSummaries } from '../../ingest/shard-summaries.js';
+import { customerMetrics } from '../../model/customer-metrics.js';
+import { customerHistories } from '../../model/histories.js';
+import { predictWithFit } from '../../model/predictive.js';
+import { customerSegmentValues, segmentDimensions } from '../../model/segment-dimensions.js';
+import { type RunPartials, segmentPartials } from '../../model/segment-partials.js';
+import type { CustomerSummary } from '../../model/types.js';
+import type { JobConfig } from '../../platform/config.js';
+import type { ShardedJobDeps } from './deps.js';
+import type { FittedRun } from './fit-stage.js';
+import type { ShardedRun, ShardItem } from './run-state.js';
+import { inScratch } from './scratch.js';
+import { writeSegmentClvs } from './segment-clvs.js';
+import { workKeys } from './work-keys.js';
+
+/** What scoreShard wrote for one shard: its partial segment aggregates (merged by the publish stage). */
+export interface ScoredShardRecord {
+  readonly shard: number;
+  readonly customers: number;
+  readonly partials: RunPartials;
+}
+
+function activityFlags(summaries: readonly CustomerSummary[]) {
+  const activeInPreviousWindow = new Uint8Array(summaries.length);
+  const activeInLastWindow = new Uint8Array(summaries.length);
+  summaries.forEach((s, i) => {
+    activeInPreviousWindow[i] = s.activeInPreviousWindow ? 1 : 0;
+    activeInLastWindow[i] = s.activeInLastWindow ? 1 : 0;
+  });
+  return { activeInPreviousWindow, activeInLastWindow };
+}
+
+/**
+ * Stage 7 (Map over shards; the publish stage: no failure tolerated): score one shard's customers with
+ * the run's context and fit, write them and their segment members under the run id (invisible until the
+ * pointer moves), and emit the shard's partial segment aggregates and each customer's CLV by segment
+ * (for exact medians). Writing the same items again on a retry is harmless: keys are the run's.
+ */
+export async function scoreShard(
+  config: JobConfig,
+  deps: ShardedJobDeps,
+  run: ShardedRun,
+  item: ShardItem,
+): Promise<{ readonly shard: number; readonly customers: number }> {
+  const { settings } = config;
+  const keys = workKeys(run);
+  const fitted = await deps.work.getJson<FittedRun>(keys.context);
+  return inScratch(deps.workDir, `score-${item.shard}`, 'publish', async (dir) => {
+    const path = join(dir, 'summaries.parquet');
+    await deps.work.download(keys.summaries(item.shard), path);
+    const shard = await openRunSummaries(
+      { workDir: dir, memoryLimitMb: settings.duckdbMemoryMb },
+      [path],
+      [],
+    );
+    let summaries: CustomerSummary[];
+    try {
+      summaries = await shard.summaries(fitted.attributeColumns);
+    } finally {
+      shard.close();
+    }
+    const predictions = fitted.fit
+      ? predictWithFit(fitted.fit, customerHistories(summaries, run.asOf), settings.predictive)
+      : null;
+    const result = customerMetrics(summaries, fitted.context, settings, predictions);
+    const partials = segmentPartials(result, activityFlags(summaries), fitted.context, settings);
+    await deps.store.writeCustomerItems(
+      run.runId,
+      run.exportDate,
+      result.customers,
+      fitted.dimensions,
+      fitted.shards,
+      fitted.detailExpiresAt,
+    );
+    const dimensions = segmentDimensions(fitted.context, settings);
+    const clvs = join(dir, 'clvs.parquet');
+    await writeSegmentClvs(
+      { workDir: dir, memoryLimitMb: settings.duckdbMemoryMb },
+      result.customers.map((c) => ({ values: customerSegmentValues(c, dimensions), clv: c.historicClv })),
+      dimensions.map((d) => d.name),
+      clvs,
+    );
+    await deps.work.upload(keys.clvs(item.shard), clvs);
+    const record: ScoredShardRecord = { shard: item.shard, customers: summaries.length, partials };
+    await deps.work.putJson(keys.scored(item.shard), record);
+    return { shard: item.shard, customers: summaries.length };
+  });
+}
