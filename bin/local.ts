@@ -30,6 +30,7 @@ import {
 } from './local/provision.js';
 import { formatRunSummary } from './local/report.js';
 import { LOCAL_CREDENTIALS, startLocalServers } from './local/servers.js';
+import { runSharded } from './local/sharded.js';
 
 /** Where the embedded servers keep their data; CLV_LOCAL_DIR moves it (the tests use a temp folder). */
 const LOCAL_DIR = resolve(process.env.CLV_LOCAL_DIR ?? '.local');
@@ -92,7 +93,14 @@ async function main(args: LocalArgs): Promise<void> {
     let failure: unknown = null;
     let skipped: string | null = null;
     try {
-      const result = await handler({ exportDate, asOf: args.asOf });
+      const result =
+        args.shards === undefined
+          ? await handler({ exportDate, asOf: args.asOf })
+          : await runSharded(
+              config,
+              { s3, ddb, workDir, log, faults },
+              { exportDate, asOf: args.asOf, shards: args.shards },
+            );
       if (result.status === 'skipped') skipped = result.message;
     } catch (error) {
       failure = error;

@@ -10,6 +10,13 @@ export const localArgsSchema = z.object({
   exportDate: isoDate.optional(),
   json: z.string().min(1).optional(),
   settings: z.string().min(1).optional(),
+  /** Run the sharded path (the state machine's stages, in-process) with this many shards. */
+  shards: z
+    .string()
+    .regex(/^\d{1,4}$/, 'expected a shard count from 1 to 1000')
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(1000))
+    .optional(),
   reset: z.boolean(),
   quiet: z.boolean(),
   /** Serve the query API after the run (false with --no-serve or --json). */
@@ -29,6 +36,7 @@ export const USAGE = `Usage: npm start -- [options]
   --as-of <date>        measure ages and churn at this date (default: the export date)
   --json <file>         also write the complete run record to <file>
   --settings <file>     job settings JSON (column mapping, margin rate, ...; see docs/operations.md)
+  --shards <n>          run the sharded path (the state machine's stages in-process) with n shards
   --reset               wipe the embedded servers' data under .local/ first
   --quiet               no JSON log lines, only the summary
   --port <n>            port of the query API on 127.0.0.1 (default 8787; 0 picks a free one)
@@ -46,6 +54,7 @@ export function parseLocalArgs(argv: readonly string[]): LocalArgs {
         'export-date': { type: 'string' },
         json: { type: 'string' },
         settings: { type: 'string' },
+        shards: { type: 'string' },
         reset: { type: 'boolean', default: false },
         quiet: { type: 'boolean', default: false },
         'no-serve': { type: 'boolean', default: false },
@@ -62,6 +71,7 @@ export function parseLocalArgs(argv: readonly string[]): LocalArgs {
     exportDate: values['export-date'],
     json: values.json,
     settings: values.settings,
+    shards: values.shards,
     reset: values.reset,
     quiet: values.quiet,
     serve: !values['no-serve'] && values.json === undefined,

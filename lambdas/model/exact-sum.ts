@@ -82,9 +82,10 @@ export class ExactSum {
     if (!Number.isFinite(x)) throw new ExactSumError(`cannot add ${x} to an exact sum`);
     if (x === 0) return this;
     const p = this.partials;
+    const n = p.length;
     let i = 0;
     let carry = x;
-    for (let j = 0; j < p.length; j++) {
+    for (let j = 0; j < n; j++) {
       let y = p[j] as number;
       if (Math.abs(carry) < Math.abs(y)) {
         const t = carry;
@@ -100,8 +101,9 @@ export class ExactSum {
       if (lo !== 0) p[i++] = lo;
       carry = hi;
     }
-    p.length = i;
-    if (carry !== 0) p.push(carry);
+    if (carry !== 0) p[i++] = carry;
+    // Shrink only when partials were absorbed (setting length is slow, and most adds keep it).
+    if (i !== p.length) p.length = i;
     return this;
   }
 
