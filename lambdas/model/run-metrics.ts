@@ -7,7 +7,7 @@ import { customerMetrics } from './customer-metrics.js';
 import { InvalidSettingsError } from './errors.js';
 import { runContext } from './run-context.js';
 import { segmentDimensions } from './segment-dimensions.js';
-import { segmentPartials } from './segment-partials.js';
+import { type ActivityFlags, segmentPartials } from './segment-partials.js';
 import { finaliseSegments, segmentMedians } from './segments.js';
 import type {
   ChurnWindow,
@@ -21,10 +21,7 @@ import type {
 export { ALL, BUILT_IN_DIMENSIONS, UNKNOWN } from './segment-dimensions.js';
 
 /** Window activity of each summary as the 0/1 flags segmentPartials counts. */
-export function activityFlags(summaries: readonly CustomerSummary[]): {
-  activeInPreviousWindow: Uint8Array;
-  activeInLastWindow: Uint8Array;
-} {
+export function activityFlags(summaries: readonly CustomerSummary[]): ActivityFlags {
   const activeInPreviousWindow = new Uint8Array(summaries.length);
   const activeInLastWindow = new Uint8Array(summaries.length);
   summaries.forEach((s, i) => {

@@ -61,6 +61,11 @@ export function emptyRecord<T>(): Record<string, T> {
   return Object.create(null) as Record<string, T>;
 }
 
+/** `record[key]` when it is the record's own (records from JSON.parse inherit Object.prototype). */
+export function own<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
 /** A customer's value of every dimension, by dimension name. */
 export function customerSegmentValues(
   customer: SegmentFacts,

@@ -7,7 +7,7 @@
 import type { CustomerMetricsResult } from './customer-metrics.js';
 import { ExactSum, ExactSumError } from './exact-sum.js';
 import type { RunContext } from './run-context.js';
-import { emptyRecord, type SegmentDimension, segmentDimensions } from './segment-dimensions.js';
+import { emptyRecord, own, type SegmentDimension, segmentDimensions } from './segment-dimensions.js';
 import type { CustomerMetrics, ModelSettings } from './types.js';
 
 /** One segment's sums, as plain JSON; float sums are ExactSum partials. */
@@ -135,6 +135,12 @@ function nonFiniteField(customer: CustomerMetrics, monthlyMargin: number): strin
   return bad ? `${bad[0]} = ${bad[1]}` : 'a sum past the largest double';
 }
 
+/** Customers with the same value in every dimension, and their sums. */
+interface Cell {
+  readonly values: readonly string[];
+  readonly acc: Accumulator;
+}
+
 /**
  * Sums the customers of `result` (any subset of a run: the whole run, or one shard) into every
  * dimension's segments. `flags` are parallel to `result.customers`.
@@ -146,28 +152,38 @@ export function segmentPartials(
   settings: ModelSettings,
 ): RunPartials {
   const dimensions = segmentDimensions(context, settings);
-  const groups = dimensions.map(() => new Map<string, Accumulator>());
   const spendMonths = new Set(context.spend.map((row) => row.month));
   const atRiskBelow = settings.predictive.atRiskBelow;
   const { customers, monthlyMargin } = result;
+  // Customers are summed into cells (one per combination of values), then each cell into its segment of
+  // every dimension: 5 exact additions per customer instead of 5 per customer and dimension. The sums
+  // are exact, so grouping them this way cannot change a bit.
+  const idsOf = dimensions.map(() => new Map<string, number>());
+  const cells = new Map<string, Cell>();
   let i = 0;
   try {
     for (; i < customers.length; i++) {
       const customer = customers[i] as CustomerMetrics;
-      const isNew = spendMonths.has(customer.cohortMonth);
-      const margin = monthlyMargin[i] ?? 0;
+      const values = dimensions.map((dimension) => dimension.valueOf(customer));
+      let key = '';
+      values.forEach((value, d) => {
+        const ids = idsOf[d] as Map<string, number>;
+        let id = ids.get(value);
+        if (id === undefined) {
+          id = ids.size;
+          ids.set(value, id);
+        }
+        key += `${id},`;
+      });
+      let cell = cells.get(key);
+      if (cell === undefined) {
+        cell = { values, acc: emptyAccumulator() };
+        cells.set(key, cell);
+      }
       const previous = flags.activeInPreviousWindow[i] === 1;
       const last = flags.activeInLastWindow[i] === 1;
-      for (let d = 0; d < dimensions.length; d++) {
-        const byValue = groups[d] as Map<string, Accumulator>;
-        const value = (dimensions[d] as SegmentDimension).valueOf(customer);
-        let acc = byValue.get(value);
-        if (acc === undefined) {
-          acc = emptyAccumulator();
-          byValue.set(value, acc);
-        }
-        addCustomer(acc, customer, isNew, margin, previous, last, atRiskBelow);
-      }
+      const isNew = spendMonths.has(customer.cohortMonth);
+      addCustomer(cell.acc, customer, isNew, monthlyMargin[i] ?? 0, previous, last, atRiskBelow);
     }
   } catch (error) {
     if (!(error instanceof ExactSumError)) throw error;
@@ -178,13 +194,28 @@ export function segmentPartials(
       { cause: error },
     );
   }
-  return toRunPartials(dimensions, groups);
+  return toRunPartials(dimensions, cells.values());
 }
 
-function toRunPartials(
-  dimensions: readonly SegmentDimension[],
-  groups: readonly Map<string, Accumulator>[],
-): RunPartials {
+/** Adds everything `from` holds into `into`. */
+function mergeInto(into: Accumulator, from: Accumulator): void {
+  for (const key of COUNTS) into[key] += from[key];
+  for (const key of SUMS) into[key].merge(from[key]);
+}
+
+function toRunPartials(dimensions: readonly SegmentDimension[], cells: Iterable<Cell>): RunPartials {
+  const groups = dimensions.map(() => new Map<string, Accumulator>());
+  for (const cell of cells) {
+    cell.values.forEach((value, d) => {
+      const byValue = groups[d] as Map<string, Accumulator>;
+      let acc = byValue.get(value);
+      if (acc === undefined) {
+        acc = emptyAccumulator();
+        byValue.set(value, acc);
+      }
+      mergeInto(acc, cell.acc);
+    });
+  }
   const partials = emptyRecord<Record<string, SegmentPartial>>();
   dimensions.forEach((dimension, d) => {
     const byValue = emptyRecord<SegmentPartial>();
@@ -194,17 +225,10 @@ function toRunPartials(
   return partials;
 }
 
-/** `record[key]` when it is the record's own (records from JSON.parse inherit Object.prototype). */
-export function own<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
-  return Object.hasOwn(record, key) ? record[key] : undefined;
-}
-
 /** The sums of both segments' customers. */
 export function mergeSegmentPartial(a: SegmentPartial, b: SegmentPartial): SegmentPartial {
   const acc = fromPartial(a);
-  const other = fromPartial(b);
-  for (const key of COUNTS) acc[key] += other[key];
-  for (const key of SUMS) acc[key].merge(other[key]);
+  mergeInto(acc, fromPartial(b));
   return toPartial(acc);
 }
 
@@ -223,9 +247,4 @@ export function mergeRunPartials(a: RunPartials, b: RunPartials): RunPartials {
     merged[dimension] = byValue;
   }
   return merged;
-}
-
-/** The sum a partial's ExactSum field holds, correctly rounded. */
-export function sumOf(partial: readonly number[]): number {
-  return ExactSum.fromJSON(partial).value();
 }

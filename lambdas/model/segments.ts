@@ -5,17 +5,24 @@
  */
 import { spendIndex } from './cac.js';
 import { annualisedRetention } from './churn.js';
+import { ExactSum } from './exact-sum.js';
 import type { RunContext } from './run-context.js';
 import {
   ALL,
   emptyRecord,
+  own,
   type SegmentDimension,
   type SegmentFacts,
   segmentDimensions,
 } from './segment-dimensions.js';
-import { own, type RunPartials, type SegmentPartial, sumOf } from './segment-partials.js';
+import type { RunPartials, SegmentPartial } from './segment-partials.js';
 import { medianInPlace, ratioOrNull } from './stats.js';
 import type { HealthLabel, ModelSettings, SegmentMetrics } from './types.js';
+
+/** The sum a partial's ExactSum field holds, correctly rounded. */
+function sumOf(partial: readonly number[]): number {
+  return ExactSum.fromJSON(partial).value();
+}
 
 /** CLV:CAC health: ≥ 3 healthy (the 3:1 rule of thumb), ≥ 1 watch, < 1 losing; null without a ratio. */
 export function healthLabel(clvToCac: number | null): HealthLabel | null {

@@ -28,11 +28,14 @@ export interface StageAccess {
   readonly table: readonly `dynamodb:${string}`[];
 }
 
-const WORK_READ_WRITE = ['s3:GetObject', 's3:ListBucket', 's3:PutObject'] as const;
+/** Reads its predecessors' work objects by key (never lists them) and writes its own. */
+const WORK_READ_WRITE = ['s3:GetObject', 's3:PutObject'] as const;
 
 /**
  * Each stage's grants: exactly the calls its code sends (lambdas/pipeline/sharded/*, the run lock, the
- * results store and the work store), so a stage that starts sending another one fails loudly in a test.
+ * results store and the work store), read from the code, not guessed; the infra tests write the same lists
+ * out independently. Work objects are read at keys derived from the run (work-keys.ts): only removing the
+ * work prefix lists it. A stage that starts sending another call needs it here, or it gets AccessDenied.
  */
 export const STAGE_ACCESS: Readonly<Record<NightlyStage, StageAccess>> = {
   // Lists the export and pending dates, writes the Map manifests; the lock (Put, Get, Delete on a
@@ -42,7 +45,7 @@ export const STAGE_ACCESS: Readonly<Record<NightlyStage, StageAccess>> = {
     runs: ['s3:PutObject'],
     table: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
   },
-  // Reads one export file, writes its rows by shard.
+  // Reads one export file, writes its rows by shard and its rejects.
   partition: { exports: ['s3:GetObject'], runs: ['s3:PutObject'], table: [] },
   validate: { exports: [], runs: WORK_READ_WRITE, table: [] },
   // Also writes the rejects CSV under the runs prefix.
@@ -50,13 +53,13 @@ export const STAGE_ACCESS: Readonly<Record<NightlyStage, StageAccess>> = {
   summarise: { exports: [], runs: WORK_READ_WRITE, table: [] },
   // The run record (Put) and the segment manifest rows (BatchWrite).
   fit: { exports: [], runs: WORK_READ_WRITE, table: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem'] },
-  // Customers and members (BatchWrite); its partial segment aggregates go to the work prefix.
+  // Customers and members (BatchWrite); its CLVs and partial segment aggregates go to the work prefix.
   score: { exports: [], runs: WORK_READ_WRITE, table: ['dynamodb:BatchWriteItem'] },
   // The results store's publish: segments (BatchWrite), record and pointer (Put), the sweep of older
   // and dead runs (Query, Get, Update, BatchWrite deletes).
   publish: {
     exports: [],
-    runs: ['s3:GetObject', 's3:ListBucket'],
+    runs: ['s3:GetObject'],
     table: [
       'dynamodb:BatchWriteItem',
       'dynamodb:GetItem',
@@ -65,12 +68,12 @@ export const STAGE_ACCESS: Readonly<Record<NightlyStage, StageAccess>> = {
       'dynamodb:UpdateItem',
     ],
   },
-  // Removes the work prefix, gives the lock back.
+  // Removes the work prefix (List, Delete), gives the lock back.
   finish: { exports: [], runs: ['s3:DeleteObject', 's3:ListBucket'], table: ['dynamodb:DeleteItem'] },
-  // The same, after writing the failed run record.
+  // The same, after writing the failed run record with the gate's counts when the gate got that far.
   fail: {
     exports: [],
-    runs: ['s3:DeleteObject', 's3:ListBucket'],
+    runs: ['s3:DeleteObject', 's3:GetObject', 's3:ListBucket'],
     table: ['dynamodb:DeleteItem', 'dynamodb:PutItem'],
   },
 };

@@ -166,7 +166,8 @@ export class NightlyStateMachine extends Construct {
       stateMachineType: sfn.StateMachineType.STANDARD,
       timeout: props.timeout ?? Duration.hours(4),
       tracingEnabled: true,
-      // Execution data holds run ids and counts only, but events would also show any error cause verbatim.
+      // Without execution data: every state's input and output, thousands of Map children's included, would
+      // multiply the log volume; the execution history keeps them for 90 days anyway.
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
     });
     this.acknowledgeWildcards(props);

@@ -27,25 +27,25 @@ const ACCESS: Record<string, { exports: string[]; runs: string[]; list: string[]
     table: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
   },
   Partition: { exports: ['s3:GetObject'], runs: ['s3:PutObject'], list: [], table: [] },
-  Validate: { exports: [], runs: ['s3:GetObject', 's3:PutObject'], list: ['runs/*'], table: [] },
-  Gate: { exports: [], runs: ['s3:GetObject', 's3:PutObject'], list: ['runs/*'], table: [] },
-  Summarise: { exports: [], runs: ['s3:GetObject', 's3:PutObject'], list: ['runs/*'], table: [] },
+  Validate: { exports: [], runs: ['s3:GetObject', 's3:PutObject'], list: [], table: [] },
+  Gate: { exports: [], runs: ['s3:GetObject', 's3:PutObject'], list: [], table: [] },
+  Summarise: { exports: [], runs: ['s3:GetObject', 's3:PutObject'], list: [], table: [] },
   Fit: {
     exports: [],
     runs: ['s3:GetObject', 's3:PutObject'],
-    list: ['runs/*'],
+    list: [],
     table: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem'],
   },
   Score: {
     exports: [],
     runs: ['s3:GetObject', 's3:PutObject'],
-    list: ['runs/*'],
+    list: [],
     table: ['dynamodb:BatchWriteItem'],
   },
   Publish: {
     exports: [],
     runs: ['s3:GetObject'],
-    list: ['runs/*'],
+    list: [],
     table: [
       'dynamodb:BatchWriteItem',
       'dynamodb:GetItem',
@@ -57,7 +57,8 @@ const ACCESS: Record<string, { exports: string[]; runs: string[]; list: string[]
   Finish: { exports: [], runs: ['s3:DeleteObject'], list: ['runs/*'], table: ['dynamodb:DeleteItem'] },
   Fail: {
     exports: [],
-    runs: ['s3:DeleteObject'],
+    // It reads the gate's counts back for the failed run record.
+    runs: ['s3:DeleteObject', 's3:GetObject'],
     list: ['runs/*'],
     table: ['dynamodb:DeleteItem', 'dynamodb:PutItem'],
   },

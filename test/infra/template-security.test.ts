@@ -39,7 +39,7 @@ const NO_RESOURCE_LEVEL = [
 ];
 const LAMBDA_XRAY = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
 const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
-const WORK = ['s3:GetObject', 's3:ListBucket', 's3:PutObject'];
+const WORK = ['s3:GetObject', 's3:PutObject'];
 /** A stage function's role: its data actions, its log group, X-Ray. */
 const stage = (...data: string[]): string[] => [...data, ...LOGS, ...LAMBDA_XRAY];
 
@@ -65,10 +65,15 @@ const GRANTS: Record<string, string[]> = {
     'dynamodb:Query',
     'dynamodb:UpdateItem',
     's3:GetObject',
-    's3:ListBucket',
   ),
   NightlyStagesFinishRole: stage('dynamodb:DeleteItem', 's3:DeleteObject', 's3:ListBucket'),
-  NightlyStagesFailRole: stage('dynamodb:DeleteItem', 'dynamodb:PutItem', 's3:DeleteObject', 's3:ListBucket'),
+  NightlyStagesFailRole: stage(
+    'dynamodb:DeleteItem',
+    'dynamodb:PutItem',
+    's3:DeleteObject',
+    's3:GetObject',
+    's3:ListBucket',
+  ),
   // Invoke the stages, read the Maps' manifests, run its own Distributed Map children, log, trace.
   NightlyStateMachineRole: [
     'lambda:InvokeFunction',

@@ -45,6 +45,8 @@ const wholePredictions = predictCustomers(customerHistories(run.summaries, asOf)
 interface PredictionCase {
   readonly name: string;
   readonly whole: readonly CustomerPrediction[] | null;
+  /** Country segments (of 6) that report predicted fields: all of them only when everyone has a prediction. */
+  readonly predictedCountries: number;
   readonly ofShard: (
     summaries: readonly CustomerSummary[],
     positions: readonly number[],
@@ -58,13 +60,15 @@ const CASES: readonly PredictionCase[] = [
   {
     name: 'predictions from the fit, per shard',
     whole: wholePredictions,
+    predictedCountries: 6,
     ofShard: (summaries) =>
       predictWithFit(JSON.parse(JSON.stringify(fit)), customerHistories(summaries, asOf), PREDICTIVE),
   },
-  { name: 'no predictions', whole: null, ofShard: () => null },
+  { name: 'no predictions', whole: null, predictedCountries: 0, ofShard: () => null },
   {
     name: 'some customers without a prediction',
     whole: someMissing,
+    predictedCountries: 0,
     ofShard: (_, positions) => positions.map((i) => someMissing[i]) as CustomerPrediction[],
   },
 ];
@@ -148,9 +152,13 @@ describe.each(CASES)('a run in shards, $name', (predictions) => {
     expect(values('acquisition_channel')).toEqual(expect.arrayContaining(['tv', 'constructor']));
     expect(values('cohort_month')).toEqual(expect.arrayContaining(['2019-01', '2024-01']));
     expect(values('country')).toEqual(['DE', 'FR', 'US', '__proto__', 'hasOwnProperty', 'unknown']);
-    expect(whole.segments.acquisition_channel?.find((s) => s.value === 'tv')?.customers).toBe(0);
+    for (const silent of ['tv', 'constructor']) {
+      const channel = whole.segments.acquisition_channel?.find((s) => s.value === silent);
+      expect(channel?.customers).toBe(0);
+      expect(channel?.marketingSpend).toBeGreaterThan(0);
+    }
     const predicted = whole.segments.country?.filter((s) => s.meanPredictedClv !== null).length;
-    expect(predicted).toBe(predictions.name === 'predictions from the fit, per shard' ? 6 : 0);
+    expect(predicted).toBe(predictions.predictedCountries);
   });
 });
 
