@@ -52,11 +52,8 @@ async function calibration(
   configuredDays: number | undefined,
 ): Promise<Calibration> {
   const split = calibrationSplit(firstOrderDate, asOf, configuredDays);
-  if (split === null) return { input: null, holdout: null };
-  const { days, calibrationEnd } = split;
-  const cut = await ingest.calibrationHistories(calibrationEnd, asOf);
-  const holdout = { days, calibrationEnd, customers: cut.x.length };
-  return { input: cut.x.length > 0 ? { ...cut, holdoutDays: days } : null, holdout };
+  if (split === null) return calibrationOf(null, null);
+  return calibrationOf(split, await ingest.calibrationHistories(split.calibrationEnd, asOf));
 }
 
 /** The run's predictive fit (null when disabled or failed) and what the run record says about it. */

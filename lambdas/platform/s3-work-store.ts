@@ -11,32 +11,11 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { eachLimited } from './each-limited.js';
 import type { WorkStore } from './work-store.js';
 
 /** Deletes run this many at a time: one DeleteObject each (no Content-MD5 needed, one IAM action). */
 const DELETE_CONCURRENCY = 16;
-
-/** Runs `work` over `items`, at most `limit` at a time; the first failure is thrown once all have stopped. */
-async function eachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const failures: unknown[] = [];
-  const worker = async (): Promise<void> => {
-    while (next < items.length && failures.length === 0) {
-      const item = items[next++] as T;
-      try {
-        await work(item);
-      } catch (error) {
-        failures.push(error);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failures.length > 0) throw failures[0];
-}
 
 /** The bucket's work objects; the S3 client's own retries cover transient faults. */
 export function s3WorkStore(s3: S3Client, bucket: string): WorkStore {

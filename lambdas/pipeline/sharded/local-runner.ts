@@ -5,6 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { JobConfig } from '../../platform/config.js';
+import { eachLimited } from '../../platform/each-limited.js';
 import { messageOf } from '../../platform/error-message.js';
 import type { RunRecord } from '../../publish/types.js';
 import type { SkippedRun } from '../run-gate.js';
@@ -30,28 +31,6 @@ export type LocalRunOutcome = (RunRecord | SkippedRun) & {
   readonly stepWallMs?: Readonly<Record<string, number>>;
 };
 
-/** Runs `work` over `items`, at most `limit` at a time; rejects with the first failure once all have stopped. */
-async function mapItems<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<unknown>,
-): Promise<void> {
-  let next = 0;
-  const failures: unknown[] = [];
-  const worker = async (): Promise<void> => {
-    while (next < items.length && failures.length === 0) {
-      const item = items[next++] as T;
-      try {
-        await work(item);
-      } catch (error) {
-        failures.push(error);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  if (failures.length > 0) throw failures[0];
-}
-
 export async function runShardedJob(
   config: JobConfig,
   deps: ShardedJobDeps,
@@ -75,10 +54,10 @@ export async function runShardedJob(
   const shards = await deps.work.getJson<ShardItem[]>(run.manifests.shards);
   const files = await deps.work.getJson<FileItem[]>(run.manifests.files);
   const overShards = (name: string, work: (item: ShardItem) => Promise<unknown>) =>
-    step(name, () => mapItems(shards, limit(run.layout.shardConcurrency), work));
+    step(name, () => eachLimited(shards, limit(run.layout.shardConcurrency), work));
   try {
     await step('partition', () =>
-      mapItems(files, limit(run.layout.fileConcurrency), (f) => partitionFile(config, deps, run, f)),
+      eachLimited(files, limit(run.layout.fileConcurrency), (f) => partitionFile(config, deps, run, f)),
     );
     await overShards('validate', (s) => validateShard(config, deps, run, s));
     const { range } = await step('gate', () => gateRun(config, deps, run));
