@@ -42,9 +42,9 @@ export async function stageParquet(
   fileIdx: number,
 ): Promise<ReadFile> {
   const table = `raw_${fileIdx}`;
-  const scan = `read_parquet(${sqlString(file.localPath)}, file_row_number=true)`;
+  const scan = `read_parquet(${sqlString(file.localPath)}, file_row_number=true, hive_partitioning=false)`;
   const described = await conn.runAndReadAll(
-    `DESCRIBE SELECT * FROM read_parquet(${sqlString(file.localPath)})`,
+    `DESCRIBE SELECT * FROM read_parquet(${sqlString(file.localPath)}, hive_partitioning=false)`,
   );
   const typed = described.getRows().map((r) => ({ name: String(r[0]), type: String(r[1]) }));
   // A Parquet TIMESTAMP without zone is read as UTC: render it with an offset so it passes the date rule.

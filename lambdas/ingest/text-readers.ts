@@ -30,7 +30,7 @@ export function csvDelimiter(headerLine: string): { delimiter: CsvDelimiter; fie
 }
 
 function dialect(gzip: boolean, delimiter: CsvDelimiter): string {
-  return `delim=${sqlString(delimiter)}, quote='"', escape='"', auto_detect=false, compression=${gzip ? "'gzip'" : "'none'"}`;
+  return `delim=${sqlString(delimiter)}, quote='"', escape='"', auto_detect=false, compression=${gzip ? "'gzip'" : "'none'"}, hive_partitioning=false`;
 }
 
 /** Header columns as DuckDB splits them, so quoting matches the data scan. */
@@ -126,7 +126,7 @@ export async function stageJsonLines(
 ): Promise<ReadFile> {
   const table = `raw_${fileIdx}`;
   await conn.run(`CREATE TEMP TABLE ${table}_lines AS SELECT * FROM read_csv(${sqlString(file.localPath)},
-      header=false, delim='${NO_DELIMITER}', quote='', escape='', auto_detect=false,
+      header=false, delim='${NO_DELIMITER}', quote='', escape='', auto_detect=false, hive_partitioning=false,
       compression=${gzip ? "'gzip'" : "'none'"}, columns={'line': 'VARCHAR'}, store_rejects=true,
       rejects_table='${table}_rej', rejects_scan='${table}_scan')`);
   await insertReaderRejects(conn, fileIdx, `${table}_rej`, {

@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LocalExportFile } from '../../lambdas/ingest/types.js';
@@ -91,6 +93,34 @@ describe('export formats', () => {
     expect(first?.sums[0]?.acquisitionChannel).toBe(CHANNEL);
     for (const other of others) expect(other).toEqual(first);
   });
+
+  it('reads files in a key=value folder as they are (DuckDB must not add a hive partition column)', async () => {
+    // Prepare: the same rows at a plain path and under `export_date=…/`, as S3 layouts and local folders often are.
+    mkdirSync(join(s.dir, 'export_date=2024-12-31'));
+    const plain = s.file('orders', 'plain.csv', csv('\n'));
+    const files = [
+      s.file('orders', 'export_date=2024-12-31/lf.csv', csv('\n')),
+      s.file('orders', 'export_date=2024-12-31/lines.jsonl', jsonLines()),
+    ];
+    const db = await DuckDBInstance.create(':memory:');
+    const conn = await db.connect();
+    await conn.run(`COPY (SELECT order_id, customer_id, order_date, revenue::DOUBLE AS revenue, channel
+      FROM read_csv('${plain.localPath}', header=true, all_varchar=true, hive_partitioning=false))
+      TO '${s.dir}/export_date=2024-12-31/orders.parquet' (FORMAT parquet)`);
+    conn.closeSync();
+    db.closeSync();
+    files.push(s.existing('orders', 'export_date=2024-12-31/orders.parquet'));
+
+    // Act
+    const expected = await summariesOf(s, plain);
+    const results = [];
+    for (const file of files) results.push(await summariesOf(s, file));
+
+    // Assess: without hive_partitioning=false the folder became a column: every row was rejected here,
+    // and on a 25,000-row file the CSV header probe never returned (a hung partition stage in the bench).
+    expect(expected.accepted).toBe(3);
+    for (const result of results) expect(result).toEqual(expected);
+  }, 30_000);
 
   it('numbers CSV rows by record (a quoted multi-line value is one row) and JSON Lines rows by line', async () => {
     // Prepare

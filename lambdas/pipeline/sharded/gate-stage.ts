@@ -86,7 +86,7 @@ export async function gateRun(
       memoryLimitMb: settings.duckdbMemoryMb,
     });
     try {
-      const from = `read_parquet([${paths.map(sqlString).join(', ')}])`;
+      const from = `read_parquet([${paths.map(sqlString).join(', ')}], hive_partitioning = false)`;
       return await readRejects(conn, files, settings.mapping, run.exportDate, from);
     } finally {
       conn.closeSync();

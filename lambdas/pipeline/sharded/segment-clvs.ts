@@ -47,7 +47,7 @@ export async function segmentClvMedians(
   if (paths.length > 0) {
     const { db, conn } = await openDuckDb({ ...options, workDir: join(options.workDir, 'median-duckdb') });
     try {
-      const files = `read_parquet([${paths.map(sqlString).join(', ')}])`;
+      const files = `read_parquet([${paths.map(sqlString).join(', ')}], hive_partitioning = false)`;
       for (const d of dimensions) {
         const reader = await conn.runAndReadAll(`SELECT v, n::DOUBLE, min(clv), max(clv) FROM (
             SELECT ${column(d)} AS v, clv, row_number() OVER w AS i, count(*) OVER (PARTITION BY ${column(d)}) AS n

@@ -56,7 +56,7 @@ export async function summariseShard(
       }
       if (item.shard === 0) await deps.work.putJson(keys.spend, await rows.spendByChannelMonth());
       const counted = await rows.conn.runAndReadAll(
-        `SELECT count(*)::DOUBLE FROM read_parquet(${sqlString(summaries)})`,
+        `SELECT count(*)::DOUBLE FROM read_parquet(${sqlString(summaries)}, hive_partitioning = false)`,
       );
       const customers = Number(counted.getRows()[0]?.[0] ?? 0);
       const record: SummarisedShardRecord = {
