@@ -10,6 +10,13 @@ const COMMA = '[+-]?(\\d{1,3}(\\.\\d{3})+|\\d+)(,\\d+)?';
 /** Currency symbols (Unicode Sc), spaces incl. no-break ones, and a leading or trailing ISO code. */
 const LENIENT_STRIP = '[\\p{Sc}\\s\\x{00A0}\\x{202F}]|^[A-Z]{3}|[A-Z]{3}$';
 
+/**
+ * Amounts from 10¹⁵ up are rejected: no order or month of spend is worth a quadrillion, so such a value is
+ * a unit or format error, and customer sums are exact 128-bit decimals (customer-summary-sql.ts exactSum),
+ * which this bound keeps from overflowing.
+ */
+export const MAX_AMOUNT = 1e15;
+
 function matches(expr: string, pattern: string): string {
   return `regexp_full_match(${expr}, ${sqlString(pattern)})`;
 }
@@ -40,5 +47,6 @@ export function moneyReasonSql(raw: string, value: string, required: boolean): s
   return `CASE ${missing}
     WHEN ${value} IS NULL THEN 'not_a_number'
     WHEN NOT isfinite(${value}) THEN 'not_finite'
-    WHEN ${value} < 0 THEN 'negative_amount' END`;
+    WHEN ${value} < 0 THEN 'negative_amount'
+    WHEN ${value} >= ${MAX_AMOUNT} THEN 'amount_too_large' END`;
 }

@@ -37,6 +37,8 @@ export function rejectMessage(
       return field === 'revenue'
         ? 'revenue must be 0 or more: a refund is status=refunded with refund_amount, not a negative revenue'
         : `${name} must be 0 or more`;
+    case 'amount_too_large':
+      return `${name} must be below 10^15: a larger amount is a unit or format error`;
     case 'bad_date':
       return field === 'month' ? 'month must be YYYY-MM' : `${name} must be ${dateShape(mapping)}`;
     case 'future_date':

@@ -74,6 +74,39 @@ describe('row problems', () => {
     ]);
   });
 
+  it('rejects amounts of 10^15 and more, and sums the rest exactly in any row order', async () => {
+    // Prepare: 0.1 + 0.2 + 0.3 is 0.6000000000000001 left to right in doubles, 0.6 exactly.
+    const lines = [
+      'o1,c1,2024-03-01,0.1,,,,,',
+      'o2,c1,2024-03-02,0.2,,,,,',
+      'o3,c1,2024-03-03,0.3,,,,,',
+      'o4,c2,2024-03-01,1e15,,,,,',
+      'o5,c2,2024-03-02,999999999999999,,,,,',
+    ];
+    const forward = t.s.file('orders', 'forward.csv', [ORDERS, ...lines].join('\n'));
+    const backward = t.s.file('orders', 'backward.csv', [ORDERS, ...lines.toReversed()].join('\n'));
+
+    // Act
+    const a = await t.load([forward]);
+    const b = await t.load([backward]);
+
+    // Assess
+    expect(a.report.rejects.map((r) => [r.row, r.field, r.reason, r.message])).toEqual([
+      [
+        4,
+        'revenue',
+        'amount_too_large',
+        'revenue must be below 10^15: a larger amount is a unit or format error',
+      ],
+    ]);
+    const revenue = (r: typeof a) => r.customers.map((c) => [c.customerId, c.grossRevenue]);
+    expect(revenue(a)).toEqual([
+      ['c1', 0.6],
+      ['c2', 999999999999999],
+    ]);
+    expect(revenue(b)).toEqual(revenue(a));
+  });
+
   it('compares customer ids case-insensitively only when configured, in orders and customers alike', async () => {
     // Prepare: ids are trimmed in every case, so " abc " is always "abc".
     const orderLines = ['ABC', '" abc "', 'Abc', 'abc'].map(
