@@ -18,7 +18,7 @@ import {
   publishShardedRun,
   type ShardedJobDeps,
   type ShardedRun,
-  scoreShard,
+  scorePart,
   summariseShard,
   validateShard,
 } from '../pipeline/sharded/index.js';
@@ -39,7 +39,7 @@ export const SHARDED_STAGES = {
   gateRun,
   summariseShard,
   fitRun,
-  scoreShard,
+  scorePart,
   publishShardedRun,
   finishRun,
   failRun,
@@ -66,8 +66,15 @@ const runSchema: z.ZodType<ShardedRun> = z
     asOf: isoDate,
     startedAt: text,
     workPrefix: text.regex(/\/$/, 'must end with "/"'),
-    layout: z.object({ shards: positive, fileConcurrency: positive, shardConcurrency: positive }).loose(),
-    manifests: z.object({ files: text, shards: text }).loose(),
+    layout: z
+      .object({
+        shards: positive,
+        fileConcurrency: positive,
+        shardConcurrency: positive,
+        scoreConcurrency: positive,
+      })
+      .loose(),
+    manifests: z.object({ files: text, shards: text, scoreParts: text }).loose(),
     lease: holderSchema.extend({ token: text, tookOverFrom: holderSchema.nullable() }).loose().nullable(),
   })
   .loose();
@@ -81,6 +88,14 @@ const fileItemSchema = z
   })
   .loose();
 const shardItemSchema = z.object({ shard: z.number().int().min(0) }).loose();
+const scorePartSchema = z
+  .object({
+    shard: z.number().int().min(0),
+    part: z.number().int().min(0),
+    first: z.number().int().min(0),
+    count: z.number().int().min(0),
+  })
+  .loose();
 const rangeSchema: z.ZodType<OrderDateRange> = z.object({ first: isoDate, last: isoDate }).loose();
 
 /** What the schedule (`{}`) or an operator (`{"exportDate": "2026-11-24"}`) starts an execution with. */
@@ -108,6 +123,10 @@ const rangeShardEvent = z
   .object({ run: runSchema, item: shardItemSchema, range: rangeSchema })
   .strict()
   .refine(shardInRun.check, shardInRun.params);
+const scorePartEvent = z
+  .object({ run: runSchema, item: scorePartSchema })
+  .strict()
+  .refine(shardInRun.check, shardInRun.params);
 const rangeEvent = z.object({ run: runSchema, range: rangeSchema }).strict();
 /** What a Catch puts at its ResultPath: Step Functions' error name and cause (often the Lambda's error JSON). */
 const failEvent = z
@@ -130,7 +149,9 @@ export interface ShardedStageHandlers {
   readonly gate: (event: unknown) => Promise<{ readonly range: OrderDateRange }>;
   readonly summarise: (event: unknown) => Promise<{ readonly shard: number; readonly customers: number }>;
   readonly fit: (event: unknown) => Promise<{ readonly customers: number }>;
-  readonly score: (event: unknown) => Promise<{ readonly shard: number; readonly customers: number }>;
+  readonly score: (
+    event: unknown,
+  ) => Promise<{ readonly shard: number; readonly part: number; readonly customers: number }>;
   readonly publish: (event: unknown) => Promise<PublishSummary>;
   readonly finish: (event: unknown) => Promise<void>;
   readonly fail: (event: unknown) => Promise<void>;
@@ -162,8 +183,8 @@ export function makeShardedStageHandlers(
       return stages.fitRun(config, deps, run, range);
     },
     score: async (event) => {
-      const { run, item } = parse('score', shardEvent, event);
-      return stages.scoreShard(config, deps, run, item);
+      const { run, item } = parse('score', scorePartEvent, event);
+      return stages.scorePart(config, deps, run, item);
     },
     publish: async (event) => {
       const record = await stages.publishShardedRun(config, deps, parse('publish', runEvent, event).run);

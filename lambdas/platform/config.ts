@@ -112,11 +112,21 @@ export const shardingSettingsSchema = z
     maxShards: z.number().int().min(1).max(10_000).default(1000),
     /** Most files read at once (the file Map's MaxConcurrency). */
     fileConcurrency: z.number().int().min(1).max(10_000).default(100),
-    /**
-     * Most shards processed at once: the score stage's writers share the table's write throughput (a new
-     * on-demand table takes about 4,000 writes/s), so more writers only throttle each other.
-     */
+    /** Most shards validated or summarised at once (those Maps' MaxConcurrency). */
     shardConcurrency: z.number().int().min(1).max(10_000).default(40),
+    /**
+     * Most score parts writing to DynamoDB at once. They share the table's write throughput (a new
+     * on-demand table takes about 4,000 WCU/s, docs/scale.md); one writer keeps about 1,000 WCU/s busy,
+     * so more writers than throughput ÷ 1,000 only throttle each other. Raise it with the table's warm
+     * throughput. @default 4
+     */
+    scoreConcurrency: z.number().int().min(1).max(10_000).default(4),
+    /**
+     * Customers scored and written by one invocation of the score stage: 5 items each with the built-in
+     * dimensions, so 50,000 customers are 250,000 writes, ≈ 250 s at a quarter of 4,000 WCU/s, well inside
+     * Lambda's 15 minutes. A shard of more customers is scored in several parts. @default 50,000
+     */
+    customersPerScorePart: z.number().int().min(1).default(50_000),
   })
   .strict();
 export type ShardingSettings = z.infer<typeof shardingSettingsSchema>;

@@ -81,8 +81,8 @@ export class NightlyStateMachine extends Construct {
       stateId: string,
       itemStateId: string,
       stage: NightlyStage,
-      manifest: 'files' | 'shards',
-      concurrency: 'fileConcurrency' | 'shardConcurrency',
+      manifest: 'files' | 'shards' | 'scoreParts',
+      concurrency: 'fileConcurrency' | 'shardConcurrency' | 'scoreConcurrency',
       extraSelection: Record<string, unknown> = {},
     ) =>
       new DistributedMapFailingOnAnyItem(this, stateId, {
@@ -118,8 +118,9 @@ export class NightlyStateMachine extends Construct {
           resultPath: '$.fit',
         }),
       )
-      // The publish fan-out: customers go to DynamoDB shard by shard; any failed shard fails the run.
-      .next(fanOut('ScoreShards', 'ScoreShard', 'score', 'shards', 'shardConcurrency'))
+      // The publish fan-out: customers go to DynamoDB part by part (the fit cut shards into parts small
+      // enough for one invocation's writes); any failed part fails the run.
+      .next(fanOut('ScoreParts', 'ScorePart', 'score', 'scoreParts', 'scoreConcurrency'))
       .next(invoke('Publish', 'publish', { payload: runInput, resultPath: '$.publish' }))
       .next(invoke('Finish', 'finish', { payload: runInput, resultPath: sfn.JsonPath.DISCARD }));
 
@@ -205,7 +206,7 @@ export class NightlyStateMachine extends Construct {
         id: `AwsSolutions-IAM5[Resource::${executions}:*]`,
         reason: 'Distributed Map: describe and stop the child executions of this state machine only.',
       },
-      ...['PartitionFiles', 'ValidateShards', 'SummariseShards', 'ScoreShards'].map((label) => ({
+      ...['PartitionFiles', 'ValidateShards', 'SummariseShards', 'ScoreParts'].map((label) => ({
         id: `AwsSolutions-IAM5[Resource::${executions}/${label}:*]`,
         reason: `Distributed Map ${label}: redrive its own child executions only.`,
       })),

@@ -23,10 +23,11 @@ const run: ShardedRun = {
   asOf: '2026-11-24',
   startedAt: '2026-11-25T02:00:01.123Z',
   workPrefix: 'runs/2026-11-24T0mwvh7i80/work/',
-  layout: { shards: 4, fileConcurrency: 2, shardConcurrency: 4 },
+  layout: { shards: 4, fileConcurrency: 2, shardConcurrency: 4, scoreConcurrency: 2 },
   manifests: {
     files: 'runs/2026-11-24T0mwvh7i80/work/files.json',
     shards: 'runs/2026-11-24T0mwvh7i80/work/shards.json',
+    scoreParts: 'runs/2026-11-24T0mwvh7i80/work/score-parts.json',
   },
   lease: {
     owner: '2026-11-24T0mwvh7i80',
@@ -56,7 +57,7 @@ function recordingStages(): { stages: ShardedStages; calls: { stage: string; arg
     gateRun: { range },
     summariseShard: { shard: 2, customers: 5 },
     fitRun: { customers: 20 },
-    scoreShard: { shard: 2, customers: 5 },
+    scorePart: { shard: 2, part: 1, customers: 5 },
     publishShardedRun: {
       ...record,
       status: 'published',
@@ -113,6 +114,7 @@ describe('sharded stage handlers: events the state machine sends reach their sta
     const { stages, calls } = recordingStages();
     const handlers = makeShardedStageHandlers(config, deps, stages);
     const shard = { shard: 3 };
+    const part = { shard: 3, part: 1, first: 50_000, count: 1_234 };
 
     // Act
     const results = [
@@ -121,7 +123,7 @@ describe('sharded stage handlers: events the state machine sends reach their sta
       await handlers.gate({ run }),
       await handlers.summarise({ run, item: shard, range }),
       await handlers.fit({ run, range }),
-      await handlers.score({ run, item: shard }),
+      await handlers.score({ run, item: part }),
       await handlers.finish({ run }),
     ];
 
@@ -132,7 +134,7 @@ describe('sharded stage handlers: events the state machine sends reach their sta
       ['gateRun', run],
       ['summariseShard', run, shard, range],
       ['fitRun', run, range],
-      ['scoreShard', run, shard],
+      ['scorePart', run, part],
       ['finishRun', run],
     ]);
     expect(calls.every((c) => c.args[0] === config && c.args[1] === deps)).toBe(true);

@@ -35,7 +35,13 @@ const MAPS = [
     manifest: 'shards',
     limit: 'shardConcurrency',
   },
-  { name: 'ScoreShards', child: 'ScoreShard', stage: 'Score', manifest: 'shards', limit: 'shardConcurrency' },
+  {
+    name: 'ScoreParts',
+    child: 'ScorePart',
+    stage: 'Score',
+    manifest: 'scoreParts',
+    limit: 'scoreConcurrency',
+  },
 ];
 
 /** Task state → the stage function it must invoke (logical id prefix). */
@@ -46,7 +52,7 @@ const TASKS: Record<string, string> = {
   Gate: 'NightlyStagesGateFunction',
   SummariseShard: 'NightlyStagesSummariseFunction',
   Fit: 'NightlyStagesFitFunction',
-  ScoreShard: 'NightlyStagesScoreFunction',
+  ScorePart: 'NightlyStagesScoreFunction',
   Publish: 'NightlyStagesPublishFunction',
   Finish: 'NightlyStagesFinishFunction',
   MarkRunFailed: 'NightlyStagesFailFunction',
@@ -87,7 +93,7 @@ describe('the nightly state machine (default configuration)', () => {
       'Gate',
       'SummariseShards',
       'Fit',
-      'ScoreShards',
+      'ScoreParts',
       'Publish',
       'Finish',
     ]);
@@ -126,9 +132,9 @@ describe('the nightly state machine (default configuration)', () => {
     }
   });
 
-  it('tolerates no failed shard in the publish fan-out (ScoreShards)', () => {
-    expect(state('ScoreShards').ToleratedFailurePercentage).toBe(0);
-    expect(state('ScoreShard').Resource).toBe(
+  it('tolerates no failed part in the publish fan-out (ScoreParts)', () => {
+    expect(state('ScoreParts').ToleratedFailurePercentage).toBe(0);
+    expect(state('ScorePart').Resource).toBe(
       `<GetAtt:${functionId(template, 'NightlyStagesScoreFunction')}.Arn>`,
     );
   });

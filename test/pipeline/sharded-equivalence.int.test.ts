@@ -59,6 +59,8 @@ async function configFor(name: string): Promise<JobConfig> {
       segmentDimensions: ['country'],
       marginRate: 0.35,
       rejectThreshold: 0.5,
+      // 1,200 customers: 12 score parts with 1 shard, about 2 a shard with 8; the single pass ignores it.
+      sharding: { customersPerScorePart: 100 },
     }),
   };
 }

@@ -23,9 +23,10 @@ import {
   partitionFile,
   plan,
   publishShardedRun,
+  type ScorePart,
   type ShardedJobDeps,
   type ShardItem,
-  scoreShard,
+  scorePart,
   summariseShard,
   validateShard,
 } from '../../lambdas/pipeline/sharded/index.js';
@@ -86,6 +87,8 @@ async function setUp(name: string): Promise<{ config: JobConfig; deps: ShardedJo
       segmentDimensions: ['country'],
       marginRate: 0.35,
       rejectThreshold: 0.5,
+      // ≈ 100 customers a shard: each is scored in three parts, whose partials the publish merges.
+      sharding: { customersPerScorePart: 40 },
     }),
   };
   const workDir = await mkdtemp(join(tmpdir(), `clv-retry-${name}-`));
@@ -210,7 +213,10 @@ describe('a sharded run whose every stage is retried after its first attempt com
     for (const s of shards)
       await twice(`summarise ${s.shard}`, () => summariseShard(config, deps, run, s, range));
     await twice('fit', () => fitRun(config, deps, run, range), true);
-    for (const s of shards) await twice(`score ${s.shard}`, () => scoreShard(config, deps, run, s), true);
+    const parts = await deps.work.getJson<ScorePart[]>(run.manifests.scoreParts);
+    expect(parts.length).toBeGreaterThan(shards.length);
+    for (const p of parts)
+      await twice(`score ${p.shard}.${p.part}`, () => scorePart(config, deps, run, p), true);
     const workKeys = (await deps.work.list(run.workPrefix)).map((k) => k.slice(run.workPrefix.length));
     const record = await publishShardedRun(config, deps, run);
     await finishRun(config, deps, run);
@@ -226,8 +232,9 @@ describe('a sharded run whose every stage is retried after its first attempt com
     // Assess: the retries compared every JSON record a stage hands on, not an empty prefix.
     for (const name of ['files', 'shards', 'gate', 'context', 'spend'])
       expect(workKeys, name).toContain(`${name}.json`);
-    for (const stage of ['validate', 'summarise', 'score'])
+    for (const stage of ['validate', 'summarise'])
       for (const s of shards) expect(workKeys).toContain(`${stage}/shard-0000${s.shard}.json`);
+    for (const p of parts) expect(workKeys).toContain(`score/shard-0000${p.shard}-part-0000${p.part}.json`);
     for (const f of files)
       expect(workKeys).toContain(`partition/file-${String(f.fileIdx).padStart(5, '0')}.json`);
     expect(await deps.work.list(run.workPrefix)).toEqual([]);

@@ -12,7 +12,7 @@ import { calibrationOf, calibrationSplit, fitModels } from '../predict-stage.js'
 import { BUILT_IN_DIMENSIONS, emptyRunRecord } from '../run-record.js';
 import type { ShardedJobDeps } from './deps.js';
 import type { GateRecord } from './gate-stage.js';
-import type { OrderDateRange, ShardedRun, ShardItem } from './run-state.js';
+import type { OrderDateRange, ScorePart, ShardedRun, ShardItem } from './run-state.js';
 import { inScratch } from './scratch.js';
 import type { SummarisedShardRecord } from './summarise-stage.js';
 import { workKeys } from './work-keys.js';
@@ -30,6 +30,20 @@ export interface FittedRun {
   readonly customers: number;
   readonly expiresAt: number;
   readonly detailExpiresAt: number;
+}
+
+/** Each shard cut into parts of at most `perPart` customers (one part for an empty shard), in shard order. */
+export function scoreParts(records: readonly SummarisedShardRecord[], perPart: number): ScorePart[] {
+  return [...records]
+    .sort((a, b) => a.shard - b.shard)
+    .flatMap((r) =>
+      Array.from({ length: Math.max(1, Math.ceil(r.customers / perPart)) }, (_, part) => ({
+        shard: r.shard,
+        part,
+        first: part * perPart,
+        count: Math.max(0, Math.min(perPart, r.customers - part * perPart)),
+      })),
+    );
 }
 
 /** Union of the shards' attribute columns, in order of first appearance. */
@@ -128,5 +142,6 @@ export async function fitRun(
     detailExpiresAt,
   };
   await deps.work.putJson(keys.context, doc);
+  await deps.work.putJson(keys.scoreParts, scoreParts(records, settings.sharding.customersPerScorePart));
   return { customers: fitted.customers };
 }

@@ -16,8 +16,8 @@ import { gateRun } from './gate-stage.js';
 import { partitionFile } from './partition-stage.js';
 import { type PlanRequest, plan } from './plan-stage.js';
 import { publishShardedRun } from './publish-stage.js';
-import type { FileItem, ShardedRun, ShardItem } from './run-state.js';
-import { scoreShard } from './score-stage.js';
+import type { FileItem, ScorePart, ShardedRun, ShardItem } from './run-state.js';
+import { scorePart } from './score-stage.js';
 import { summariseShard } from './summarise-stage.js';
 import { validateShard } from './validate-stage.js';
 
@@ -63,7 +63,10 @@ export async function runShardedJob(
     const { range } = await step('gate', () => gateRun(config, deps, run));
     await overShards('summarise', (s) => summariseShard(config, deps, run, s, range));
     await step('fit', () => fitRun(config, deps, run, range));
-    await overShards('score', (s) => scoreShard(config, deps, run, s));
+    const parts = await deps.work.getJson<ScorePart[]>(run.manifests.scoreParts);
+    await step('score', () =>
+      eachLimited(parts, limit(run.layout.scoreConcurrency), (p) => scorePart(config, deps, run, p)),
+    );
     const record = await step('publish', () => publishShardedRun(config, deps, run));
     await step('finish', () => finishRun(config, deps, run));
     return { ...record, stepWallMs: wall };

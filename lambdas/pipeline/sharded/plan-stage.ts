@@ -84,7 +84,7 @@ export async function plan(
       startedAt: startedAt.toISOString(),
       workPrefix,
       layout,
-      manifests: { files: keys.files, shards: keys.shards },
+      manifests: { files: keys.files, shards: keys.shards, scoreParts: keys.scoreParts },
       lease,
     };
     const shards: ShardItem[] = Array.from({ length: layout.shards }, (_, shard) => ({ shard }));

@@ -8,8 +8,8 @@ import { emptyRunRecord, publishedRecord } from '../run-record.js';
 import type { ShardedJobDeps } from './deps.js';
 import type { FittedRun } from './fit-stage.js';
 import type { GateRecord } from './gate-stage.js';
-import type { ShardedRun, ShardItem } from './run-state.js';
-import type { ScoredShardRecord } from './score-stage.js';
+import type { ScorePart, ShardedRun } from './run-state.js';
+import type { ScoredPartRecord } from './score-stage.js';
 import { inScratch } from './scratch.js';
 import { segmentClvMedians } from './segment-clvs.js';
 import { workKeys } from './work-keys.js';
@@ -28,17 +28,15 @@ export async function publishShardedRun(
   const keys = workKeys(run);
   const fitted = await deps.work.getJson<FittedRun>(keys.context);
   const gate = await deps.work.getJson<GateRecord>(keys.gate);
-  const items = await deps.work.getJson<ShardItem[]>(keys.shards);
-  const scored = await Promise.all(
-    items.map((s) => deps.work.getJson<ScoredShardRecord>(keys.scored(s.shard))),
-  );
+  const items = await deps.work.getJson<ScorePart[]>(keys.scoreParts);
+  const scored = await Promise.all(items.map((p) => deps.work.getJson<ScoredPartRecord>(keys.scored(p))));
   const partials = scored.reduce<RunPartials>((merged, s) => mergeRunPartials(merged, s.partials), {});
   const dimensions = segmentDimensions(fitted.context, settings).map((d) => d.name);
   const medians = await inScratch(deps.workDir, 'publish', 'publish', async (dir) => {
     const paths = await Promise.all(
-      items.map(async (s) => {
-        const local = join(dir, `clvs-${s.shard}.parquet`);
-        await deps.work.download(keys.clvs(s.shard), local);
+      items.map(async (p) => {
+        const local = join(dir, `clvs-${p.shard}-${p.part}.parquet`);
+        await deps.work.download(keys.clvs(p), local);
         return local;
       }),
     );

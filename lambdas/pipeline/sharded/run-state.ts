@@ -13,8 +13,10 @@ export interface RunLayout {
   readonly shards: number;
   /** Most children of the file Map running at once. */
   readonly fileConcurrency: number;
-  /** Most children of the shard Maps running at once (DynamoDB write throughput is shared by them). */
+  /** Most children of the validate and summarise Maps running at once. */
   readonly shardConcurrency: number;
+  /** Most children of the score Map running at once (they share the table's write throughput). */
+  readonly scoreConcurrency: number;
 }
 
 /** One file of the export: an item of the file Map. */
@@ -32,6 +34,17 @@ export interface ShardItem {
   readonly shard: number;
 }
 
+/**
+ * One item of the score Map: customers [first, first + count) of a shard, in customer id order. The fit
+ * cuts shards into parts of `customersPerScorePart`, so no invocation has more writes than fit its timeout.
+ */
+export interface ScorePart {
+  readonly shard: number;
+  readonly part: number;
+  readonly first: number;
+  readonly count: number;
+}
+
 /** The run as every stage after the plan sees it. */
 export interface ShardedRun {
   readonly runId: string;
@@ -41,8 +54,11 @@ export interface ShardedRun {
   /** `<runsPrefix><runId>/work/`: deleted when the run ends, published or not. */
   readonly workPrefix: string;
   readonly layout: RunLayout;
-  /** Keys of the JSON arrays the Distributed Maps read their items from (FileItem[], ShardItem[]). */
-  readonly manifests: { readonly files: string; readonly shards: string };
+  /**
+   * Keys of the JSON arrays the Distributed Maps read their items from (FileItem[], ShardItem[],
+   * ScorePart[]); the score parts' is written by the fit stage, once shard sizes are known.
+   */
+  readonly manifests: { readonly files: string; readonly shards: string; readonly scoreParts: string };
   /** The run lock's lease, given back when the run ends; null when the job runs without a lock. */
   readonly lease: RunLease | null;
 }

@@ -9,14 +9,15 @@ import type { CustomerSummary } from '../../model/types.js';
 import type { JobConfig } from '../../platform/config.js';
 import type { ShardedJobDeps } from './deps.js';
 import type { FittedRun } from './fit-stage.js';
-import type { ShardedRun, ShardItem } from './run-state.js';
+import type { ScorePart, ShardedRun } from './run-state.js';
 import { inScratch } from './scratch.js';
 import { writeSegmentClvs } from './segment-clvs.js';
 import { workKeys } from './work-keys.js';
 
-/** What scoreShard wrote for one shard: its partial segment aggregates (merged by the publish stage). */
-export interface ScoredShardRecord {
+/** What scorePart wrote for one part: its partial segment aggregates (merged by the publish stage). */
+export interface ScoredPartRecord {
   readonly shard: number;
+  readonly part: number;
   readonly customers: number;
   readonly partials: RunPartials;
 }
@@ -32,21 +33,22 @@ function activityFlags(summaries: readonly CustomerSummary[]) {
 }
 
 /**
- * Stage 7 (Map over shards; the publish stage: no failure tolerated): score one shard's customers with
- * the run's context and fit, write them and their segment members under the run id (invisible until the
- * pointer moves), and emit the shard's partial segment aggregates and each customer's CLV by segment
- * (for exact medians). Writing the same items again on a retry is harmless: keys are the run's.
+ * Stage 7 (Map over score parts; the publish stage: no failure tolerated): score one part of a shard's
+ * customers (in customer id order) with the run's context and fit, write them and their segment members
+ * under the run id (invisible until the pointer moves), and emit the part's partial segment aggregates
+ * and each customer's CLV by segment (for exact medians). Writing the same items again on a retry is
+ * harmless: keys are the run's.
  */
-export async function scoreShard(
+export async function scorePart(
   config: JobConfig,
   deps: ShardedJobDeps,
   run: ShardedRun,
-  item: ShardItem,
-): Promise<{ readonly shard: number; readonly customers: number }> {
+  item: ScorePart,
+): Promise<{ readonly shard: number; readonly part: number; readonly customers: number }> {
   const { settings } = config;
   const keys = workKeys(run);
   const fitted = await deps.work.getJson<FittedRun>(keys.context);
-  return inScratch(deps.workDir, `score-${item.shard}`, 'publish', async (dir) => {
+  return inScratch(deps.workDir, `score-${item.shard}-${item.part}`, 'publish', async (dir) => {
     const path = join(dir, 'summaries.parquet');
     await deps.work.download(keys.summaries(item.shard), path);
     const shard = await openRunSummaries(
@@ -56,7 +58,10 @@ export async function scoreShard(
     );
     let summaries: CustomerSummary[];
     try {
-      summaries = await shard.summaries(fitted.attributeColumns);
+      // Summaries come in customer id order; a part is a slice of them (the shard's other parts are
+      // read and dropped: reading 1M summaries takes seconds, writing them takes most of an hour).
+      const all = await shard.summaries(fitted.attributeColumns);
+      summaries = all.slice(item.first, item.first + item.count);
     } finally {
       shard.close();
     }
@@ -81,9 +86,14 @@ export async function scoreShard(
       dimensions.map((d) => d.name),
       clvs,
     );
-    await deps.work.upload(keys.clvs(item.shard), clvs);
-    const record: ScoredShardRecord = { shard: item.shard, customers: summaries.length, partials };
-    await deps.work.putJson(keys.scored(item.shard), record);
-    return { shard: item.shard, customers: summaries.length };
+    await deps.work.upload(keys.clvs(item), clvs);
+    const record: ScoredPartRecord = {
+      shard: item.shard,
+      part: item.part,
+      customers: summaries.length,
+      partials,
+    };
+    await deps.work.putJson(keys.scored(item), record);
+    return { shard: item.shard, part: item.part, customers: summaries.length };
   });
 }

@@ -18,5 +18,7 @@ export function runLayout(
     shards,
     fileConcurrency: Math.max(1, Math.min(settings.fileConcurrency, files)),
     shardConcurrency: Math.max(1, Math.min(settings.shardConcurrency, shards)),
+    // Parts are counted only by the fit stage; a Map never starts more children than it has items.
+    scoreConcurrency: settings.scoreConcurrency,
   };
 }

@@ -3,7 +3,9 @@
  * or shard index only, so a retried stage overwrites what its first attempt wrote and never adds to it.
  */
 import type { Dataset } from '../../ingest/types.js';
-import type { ShardedRun } from './run-state.js';
+import type { ScorePart, ShardedRun } from './run-state.js';
+
+type ScorePartKey = Pick<ScorePart, 'shard' | 'part'>;
 
 const pad = (n: number): string => String(n).padStart(5, '0');
 
@@ -27,7 +29,8 @@ export function workKeys(run: Pick<ShardedRun, 'workPrefix'>) {
     summarised: (shard: number) => at(`summarise/shard-${pad(shard)}.json`),
     spend: at('spend.json'),
     context: at('context.json'),
-    scored: (shard: number) => at(`score/shard-${pad(shard)}.json`),
-    clvs: (shard: number) => at(`score/clv-${pad(shard)}.parquet`),
+    scoreParts: at('score-parts.json'),
+    scored: (p: ScorePartKey) => at(`score/shard-${pad(p.shard)}-part-${pad(p.part)}.json`),
+    clvs: (p: ScorePartKey) => at(`score/clv-${pad(p.shard)}-part-${pad(p.part)}.parquet`),
   };
 }
