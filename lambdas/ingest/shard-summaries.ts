@@ -88,7 +88,11 @@ export async function openShardRows(options: DuckDbOptions, paths: ValidatedPath
 
 /** Every shard's stored summaries and calibration rows, read in customer id order (the single pass's). */
 export interface RunSummaries extends ParquetSession {
-  summaries(attributeColumns: readonly string[]): Promise<CustomerSummary[]>;
+  /** All summaries, or the `count` from position `first` (0-based) in customer id order. */
+  summaries(
+    attributeColumns: readonly string[],
+    slice?: { readonly first: number; readonly count: number },
+  ): Promise<CustomerSummary[]>;
   calibration(): Promise<CalibrationHistories>;
 }
 
@@ -100,7 +104,7 @@ export async function openRunSummaries(
   const s = await session({ ...options, workDir: join(options.workDir, 'duckdb') });
   return {
     ...s,
-    async summaries(attributeColumns) {
+    async summaries(attributeColumns, slice) {
       if (summaryPaths.length === 0) return [];
       const described = await s.conn.runAndReadAll(`DESCRIBE SELECT * FROM ${parquetList(summaryPaths)}`);
       const present = new Set(described.getRows().map((r) => String(r[0])));
@@ -111,7 +115,9 @@ export async function openRunSummaries(
       const columns = [...SUMMARY_COLUMNS.map(sqlIdent), ...attrs].join(', ');
       return readSummaryRows(
         s.conn,
-        `SELECT ${columns} FROM ${parquetList(summaryPaths)} ORDER BY customer_id`,
+        `SELECT ${columns} FROM ${parquetList(summaryPaths)} ORDER BY customer_id${
+          slice ? ` LIMIT ${Math.floor(slice.count)} OFFSET ${Math.floor(slice.first)}` : ''
+        }`,
         attributeColumns,
       );
     },
