@@ -10,16 +10,11 @@ import type { Logger } from '../platform/logger.js';
 import type { ResultsStore } from '../publish/results-store.js';
 import type { RunLock } from '../publish/run-lock.js';
 import type { RunRecord } from '../publish/types.js';
-import { NightlyJobError, NoOrdersError, StaleExportError } from './errors.js';
+import { NightlyJobError, NoOrdersError } from './errors.js';
 import { fetchExportFiles } from './fetch-export.js';
+import { locateExport } from './locate-export.js';
 import { assertPublishable, gateRejects } from './reject-gate.js';
-import {
-  newerCurrentRun,
-  releaseRunLock,
-  type SkippedRun,
-  skipIfUnchanged,
-  takeRunLock,
-} from './run-gate.js';
+import { releaseRunLock, type SkippedRun, takeRunLock } from './run-gate.js';
 import { makeRunId } from './run-id.js';
 import { BUILT_IN_DIMENSIONS, emptyRunRecord, failedRecord, publishedRecord } from './run-record.js';
 import { ingestAndModel, stageTimer, type Timed } from './stages.js';
@@ -106,19 +101,10 @@ async function lockedRun(
   await rm(deps.workDir, { recursive: true, force: true });
 
   try {
-    // Checked before any download: publishRun would refuse an older run anyway, but only at the very end.
-    const current = await timed('locate', () => deps.store.currentRun());
-    const refusal = newerCurrentRun(exportDate, request.exportDate !== undefined, current);
-    if (refusal) throw new StaleExportError('locate', refusal);
-    const listed = await timed('locate', () => deps.source.listFiles(exportDate));
-    if (request.exportDate === undefined && current?.exportDate === exportDate) {
-      const published = await timed('locate', () => deps.store.getRun(current.runId));
-      const today = deps.clock().toISOString().slice(0, 10);
-      const next = { runId, listed, asOf, settings, today };
-      // A current run whose record has expired cannot be compared with: run.
-      const skipped = published && (await skipIfUnchanged(published, next, deps));
-      if (skipped) return skipped;
-    }
+    const requested = request.exportDate !== undefined;
+    const located = await locateExport(deps, { runId, exportDate, asOf, requested, settings }, timed);
+    if ('skipped' in located) return located.skipped;
+    const { listed } = located;
     deps.log.info('run started', { runId, exportDate, asOf });
     if (!listed.some((f) => f.dataset === 'orders')) {
       throw new NoOrdersError('locate', `Export ${exportDate} has no files under orders/`);

@@ -1,13 +1,8 @@
 import { newestCompleteDate } from '../../ingest/export-source.js';
 import type { JobConfig } from '../../platform/config.js';
-import { NightlyJobError, NoOrdersError, StaleExportError } from '../errors.js';
-import {
-  newerCurrentRun,
-  releaseRunLock,
-  type SkippedRun,
-  skipIfUnchanged,
-  takeRunLock,
-} from '../run-gate.js';
+import { NightlyJobError, NoOrdersError } from '../errors.js';
+import { locateExport } from '../locate-export.js';
+import { releaseRunLock, type SkippedRun, takeRunLock } from '../run-gate.js';
 import { makeRunId } from '../run-id.js';
 import { emptyRunRecord, failedRecord } from '../run-record.js';
 import type { ShardedJobDeps } from './deps.js';
@@ -49,20 +44,13 @@ export async function plan(
     if (deps.lock && lease) await releaseRunLock(deps.lock, lease, deps.log);
   };
   try {
-    const current = await deps.store.currentRun();
-    const refusal = newerCurrentRun(exportDate, request.exportDate !== undefined, current);
-    if (refusal) throw new StaleExportError('locate', refusal);
-    const listed = await deps.source.listFiles(exportDate);
-    if (request.exportDate === undefined && current?.exportDate === exportDate) {
-      const published = await deps.store.getRun(current.runId);
-      const today = deps.clock().toISOString().slice(0, 10);
-      const skipped =
-        published && (await skipIfUnchanged(published, { runId, listed, asOf, settings, today }, deps));
-      if (skipped) {
-        await release();
-        return skipped;
-      }
+    const requested = request.exportDate !== undefined;
+    const located = await locateExport(deps, { runId, exportDate, asOf, requested, settings });
+    if ('skipped' in located) {
+      await release();
+      return located.skipped;
     }
+    const { listed } = located;
     if (!listed.some((f) => f.dataset === 'orders')) {
       throw new NoOrdersError('locate', `Export ${exportDate} has no files under orders/`);
     }
