@@ -8,7 +8,6 @@ import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureResultsTable } from '../../bin/local/provision.js';
 import { nightlyJobDeps } from '../../lambdas/handlers/job-deps.js';
@@ -20,6 +19,7 @@ import { silentLogger } from '../../lambdas/platform/logger.js';
 import type { RunRecord } from '../../lambdas/publish/types.js';
 import { writeSampleExport } from '../../lambdas/sample/generate-exports.js';
 import { type LocalAws, startLocalAws } from '../support/local-aws.js';
+import { publishedItems, tableItems } from '../support/run-items.js';
 
 const EXPORT_DATE = '2026-11-10';
 let aws: LocalAws;
@@ -65,8 +65,6 @@ async function configFor(name: string): Promise<JobConfig> {
   };
 }
 
-type Item = Record<string, unknown>;
-
 /** Fields that must be the same bits whatever the shard count: counts, revenues, historic CLV, CAC. */
 const EXACT =
   /^(customers|newCustomers|orders|netRevenue|grossRevenue|refunds|historicClv|meanClv|medianClv|totalClv|cac|clvToCac|marketingSpend|averageOrderValue|purchasesPerYear|grossMargin|marginRate|frequency|recencyDays|ageDays|daysSinceLastOrder)$/;
@@ -101,46 +99,13 @@ function expectSame(got: unknown, want: unknown, path = ''): { worst: number; di
   walk(got, want, path);
   return acc;
 }
-async function itemsOf(table: string): Promise<Item[]> {
-  const items: Item[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const out = await aws.ddb.send(new ScanCommand({ TableName: table, ExclusiveStartKey: startKey }));
-    items.push(...(out.Items ?? []));
-    startKey = out.LastEvaluatedKey;
-  } while (startKey);
-  return items;
-}
-
-/** The published results without what names the run (its id, its times): what must not depend on S. */
-function results(items: readonly Item[], runId: string) {
-  const strip = (item: Item): Item => {
-    const copy: Item = {};
-    for (const [k, v] of Object.entries(item)) {
-      if (['PK', 'SK', 'GSI1PK', 'GSI1SK', 'runId', 'expiresAt', 'startedAt'].includes(k)) continue;
-      copy[k] = v;
-    }
-    return JSON.parse(JSON.stringify(copy).replaceAll(runId, '<run>')) as Item;
-  };
-  const of = (type: string) =>
-    items
-      .filter((i) => i.type === type && JSON.stringify(i).includes(runId))
-      .map(strip)
-      .sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
-  return {
-    customers: of('customer'),
-    members: of('member'),
-    segments: of('segment'),
-    summary: of('summary'),
-  };
-}
 
 async function sharded(name: string, shards: number) {
   const config = await configFor(name);
   const workDir = await mkdtemp(join(tmpdir(), `clv-sharded-${name}-`));
   const deps = shardedJobDeps({ config, s3: aws.s3, ddb: aws.ddb, workDir, log: silentLogger });
   const record = (await runShardedJob(config, deps, { shards }, { concurrency: 4 })) as RunRecord;
-  return { config, record, items: await itemsOf(config.table) };
+  return { config, record, items: await tableItems(aws.ddb, config.table) };
 }
 
 describe('a sharded run', () => {
@@ -160,7 +125,7 @@ describe('a sharded run', () => {
         log: silentLogger,
       }),
     )) as RunRecord;
-    const singleItems = await itemsOf(singleConfig.table);
+    const singleItems = await tableItems(aws.ddb, singleConfig.table);
 
     // Assert: published, same counts and rejects.
     for (const r of [one.record, eight.record]) {
@@ -175,11 +140,11 @@ describe('a sharded run', () => {
     expect(single.rejects.total).toBeGreaterThan(0);
     expect(single.customers).toBeGreaterThan(1000);
     // Every customer, member and segment item, bit for bit.
-    const base = results(singleItems, single.runId);
+    const base = publishedItems(singleItems, single.runId);
     expect(base.customers.length).toBe(single.customers);
     const drift = [
-      expectSame(results(one.items, one.record.runId), base),
-      expectSame(results(eight.items, eight.record.runId), base),
+      expectSame(publishedItems(one.items, one.record.runId), base),
+      expectSame(publishedItems(eight.items, eight.record.runId), base),
     ];
     // Counts, revenues, historic CLV and CAC are the same bits; anything else may drift in the last bits.
     for (const d of drift) expect(d.worst).toBeLessThan(1e-12);

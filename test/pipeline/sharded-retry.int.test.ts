@@ -9,7 +9,6 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureResultsTable } from '../../bin/local/provision.js';
@@ -36,6 +35,7 @@ import { silentLogger } from '../../lambdas/platform/logger.js';
 import type { RunRecord } from '../../lambdas/publish/types.js';
 import { type WrittenSampleExport, writeSampleExport } from '../../lambdas/sample/generate-exports.js';
 import { type LocalAws, startLocalAws } from '../support/local-aws.js';
+import { publishedItems, tableItems } from '../support/run-items.js';
 
 const EXPORT_DATE = '2026-11-10';
 const SHARDS = 3;
@@ -95,8 +95,6 @@ async function setUp(name: string): Promise<{ config: JobConfig; deps: ShardedJo
   return { config, deps: shardedJobDeps({ config, s3: aws.s3, ddb: aws.ddb, workDir, log: silentLogger }) };
 }
 
-type Item = Record<string, unknown>;
-
 /**
  * The fit's wall times (PredictiveReport.durationMs, each model's fitMs) are the only time-dependent
  * values in the work objects: everything else derives from the export, the settings and run.startedAt,
@@ -140,41 +138,6 @@ async function objectsUnder(deps: ShardedJobDeps, prefix: string): Promise<Recor
   return out;
 }
 
-async function itemsOf(table: string): Promise<Item[]> {
-  const items: Item[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const out = await aws.ddb.send(new ScanCommand({ TableName: table, ExclusiveStartKey: startKey }));
-    items.push(...(out.Items ?? []));
-    startKey = out.LastEvaluatedKey;
-  } while (startKey);
-  const id = (i: Item) => `${String(i.PK)}\u0000${String(i.SK)}`;
-  return items.sort((a, b) => (id(a) < id(b) ? -1 : 1));
-}
-
-/** A run's published items without what names the run (its id, keys, expiry and start time). */
-function results(items: readonly Item[], runId: string) {
-  const strip = (item: Item): Item => {
-    const copy: Item = {};
-    for (const [k, v] of Object.entries(item)) {
-      if (['PK', 'SK', 'GSI1PK', 'GSI1SK', 'runId', 'expiresAt', 'startedAt'].includes(k)) continue;
-      copy[k] = v;
-    }
-    return JSON.parse(JSON.stringify(copy).replaceAll(runId, '<run>')) as Item;
-  };
-  const of = (type: string) =>
-    items
-      .filter((i) => i.type === type && JSON.stringify(i).includes(runId))
-      .map(strip)
-      .sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
-  return {
-    customers: of('customer'),
-    members: of('member'),
-    segments: of('segment'),
-    summary: of('summary'),
-  };
-}
-
 async function text(key: string): Promise<string> {
   const out = await aws.s3.send(new GetObjectCommand({ Bucket: aws.bucket, Key: key }));
   return (await out.Body?.transformToString('utf8')) ?? '';
@@ -196,12 +159,12 @@ describe('a sharded run whose every stage is retried after its first attempt com
     const twice = async <T>(step: string, attempt: () => Promise<T>, writesTable = false): Promise<T> => {
       const first = await attempt();
       const objects = await objectsUnder(deps, runPrefix);
-      const items = writesTable ? await itemsOf(config.table) : [];
+      const items = writesTable ? await tableItems(aws.ddb, config.table) : [];
       const again = await attempt();
       const objectsAgain = await objectsUnder(deps, runPrefix);
       expect(Object.keys(objectsAgain), `${step}: object keys`).toEqual(Object.keys(objects));
       expect(objectsAgain, `${step}: object contents`).toEqual(objects);
-      if (writesTable) expect(await itemsOf(config.table), `${step}: table items`).toEqual(items);
+      if (writesTable) expect(await tableItems(aws.ddb, config.table), `${step}: table items`).toEqual(items);
       expect(withoutWallTimes(again), `${step}: result`).toEqual(withoutWallTimes(first));
       return again;
     };
@@ -220,14 +183,14 @@ describe('a sharded run whose every stage is retried after its first attempt com
     const workKeys = (await deps.work.list(run.workPrefix)).map((k) => k.slice(run.workPrefix.length));
     const record = await publishShardedRun(config, deps, run);
     await finishRun(config, deps, run);
-    const retriedItems = await itemsOf(config.table);
+    const retriedItems = await tableItems(aws.ddb, config.table);
 
     const clean = await setUp('clean');
     const cleanRecord = (await runShardedJob(clean.config, clean.deps, {
       exportDate: EXPORT_DATE,
       shards: SHARDS,
     })) as RunRecord;
-    const cleanItems = await itemsOf(clean.config.table);
+    const cleanItems = await tableItems(aws.ddb, clean.config.table);
 
     // Assess: the retries compared every JSON record a stage hands on, not an empty prefix.
     for (const name of ['files', 'shards', 'gate', 'context', 'spend'])
@@ -254,8 +217,8 @@ describe('a sharded run whose every stage is retried after its first attempt com
     expect(await csv(record)).toEqual(await csv(cleanRecord));
 
     // Every customer, member, segment and summary item, the same bits as the clean run's.
-    const got = results(retriedItems, record.runId);
-    const want = results(cleanItems, cleanRecord.runId);
+    const got = publishedItems(retriedItems, record.runId);
+    const want = publishedItems(cleanItems, cleanRecord.runId);
     expect(got).toEqual(want);
     // No customer or member twice: the score retries overwrote their items rather than adding to them.
     expect(got.customers).toHaveLength(record.customers);

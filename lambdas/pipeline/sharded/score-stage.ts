@@ -3,6 +3,7 @@ import { openRunSummaries } from '../../ingest/shard-summaries.js';
 import { customerMetrics } from '../../model/customer-metrics.js';
 import { customerHistories } from '../../model/histories.js';
 import { predictWithFit } from '../../model/predictive.js';
+import { activityFlags } from '../../model/run-metrics.js';
 import { customerSegmentValues, segmentDimensions } from '../../model/segment-dimensions.js';
 import { type RunPartials, segmentPartials } from '../../model/segment-partials.js';
 import type { CustomerSummary } from '../../model/types.js';
@@ -20,16 +21,6 @@ export interface ScoredPartRecord {
   readonly part: number;
   readonly customers: number;
   readonly partials: RunPartials;
-}
-
-function activityFlags(summaries: readonly CustomerSummary[]) {
-  const activeInPreviousWindow = new Uint8Array(summaries.length);
-  const activeInLastWindow = new Uint8Array(summaries.length);
-  summaries.forEach((s, i) => {
-    activeInPreviousWindow[i] = s.activeInPreviousWindow ? 1 : 0;
-    activeInLastWindow[i] = s.activeInLastWindow ? 1 : 0;
-  });
-  return { activeInPreviousWindow, activeInLastWindow };
 }
 
 /**
