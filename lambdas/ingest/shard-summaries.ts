@@ -18,7 +18,7 @@ import {
 import { type DuckDbOptions, openDuckDb } from './duckdb-session.js';
 import type { ValidatedPaths } from './shard-validate.js';
 import { readSpendByChannelMonth } from './spend-sql.js';
-import { sqlIdent, sqlString } from './sql-text.js';
+import { parquetFiles, sqlIdent, sqlString } from './sql-text.js';
 
 /** A DuckDB session over Parquet files; close it when done. */
 export interface ParquetSession {
@@ -38,10 +38,6 @@ async function session(options: DuckDbOptions): Promise<ParquetSession & { db: D
   };
 }
 
-function parquetList(paths: readonly string[]): string {
-  return `read_parquet([${paths.map(sqlString).join(', ')}], union_by_name = true, hive_partitioning = false)`;
-}
-
 /** One shard's validated rows as `orders_ok`, `customers_ok`, `spend_ok`, queried like the ingest's. */
 export interface ShardRows extends ParquetSession {
   /** Customer attribute columns (`attr:<name>`), in the customers file's order. */
@@ -57,9 +53,9 @@ export interface ShardRows extends ParquetSession {
 export async function openShardRows(options: DuckDbOptions, paths: ValidatedPaths): Promise<ShardRows> {
   const s = await session({ ...options, workDir: join(options.workDir, 'duckdb') });
   try {
-    await s.conn.run(`CREATE TEMP VIEW orders_ok AS SELECT * FROM ${parquetList([paths.orders])}`);
-    await s.conn.run(`CREATE TEMP VIEW customers_ok AS SELECT * FROM ${parquetList([paths.customers])}`);
-    await s.conn.run(`CREATE TEMP VIEW spend_ok AS SELECT * FROM ${parquetList([paths.marketing_spend])}`);
+    await s.conn.run(`CREATE TEMP VIEW orders_ok AS SELECT * FROM ${parquetFiles([paths.orders])}`);
+    await s.conn.run(`CREATE TEMP VIEW customers_ok AS SELECT * FROM ${parquetFiles([paths.customers])}`);
+    await s.conn.run(`CREATE TEMP VIEW spend_ok AS SELECT * FROM ${parquetFiles([paths.marketing_spend])}`);
     const described = await s.conn.runAndReadAll('DESCRIBE SELECT * FROM customers_ok');
     const attributeColumns = described
       .getRows()
@@ -106,7 +102,7 @@ export async function openRunSummaries(
     ...s,
     async summaries(attributeColumns, slice) {
       if (summaryPaths.length === 0) return [];
-      const described = await s.conn.runAndReadAll(`DESCRIBE SELECT * FROM ${parquetList(summaryPaths)}`);
+      const described = await s.conn.runAndReadAll(`DESCRIBE SELECT * FROM ${parquetFiles(summaryPaths)}`);
       const present = new Set(described.getRows().map((r) => String(r[0])));
       // A shard without some customer column has none of its values: NULL, as for a customer without it.
       const attrs = attributeColumns.map((c) =>
@@ -115,7 +111,7 @@ export async function openRunSummaries(
       const columns = [...SUMMARY_COLUMNS.map(sqlIdent), ...attrs].join(', ');
       return readSummaryRows(
         s.conn,
-        `SELECT ${columns} FROM ${parquetList(summaryPaths)} ORDER BY customer_id${
+        `SELECT ${columns} FROM ${parquetFiles(summaryPaths)} ORDER BY customer_id${
           slice ? ` LIMIT ${Math.floor(slice.count)} OFFSET ${Math.floor(slice.first)}` : ''
         }`,
         attributeColumns,
@@ -127,7 +123,7 @@ export async function openRunSummaries(
           s.conn,
           '(SELECT 1 AS customer_id, 0 AS x, 0 AS tx, 0 AS t, 0 AS holdout WHERE false)',
         );
-      return readCalibrationRows(s.conn, parquetList(calibrationPaths));
+      return readCalibrationRows(s.conn, parquetFiles(calibrationPaths));
     },
   };
 }

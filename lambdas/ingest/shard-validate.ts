@@ -13,7 +13,7 @@ import { scalarNumber } from './duckdb-scalar.js';
 import { openDuckDb } from './duckdb-session.js';
 import { orderCurrencies } from './sql-currency.js';
 import { DEFAULT_ROW_RULES, type RowRuleSettings } from './sql-field-rules.js';
-import { sqlString } from './sql-text.js';
+import { parquetFiles, sqlString } from './sql-text.js';
 import { validateCustomers } from './sql-validate-customers.js';
 import { validateOrders } from './sql-validate-orders.js';
 import { validateSpend } from './sql-validate-spend.js';
@@ -48,10 +48,7 @@ const OK_TABLES: Record<Dataset, string> = {
 async function stageParts(conn: DuckDBConnection, dataset: Dataset, parts: readonly string[]): Promise<void> {
   const views: string[] = [];
   if (parts.length > 0) {
-    // hive_partitioning off: the parts sit under `__shard=<k>/`, which is not a column of the rows.
-    const list = parts.map(sqlString).join(', ');
-    await conn.run(`CREATE TEMP VIEW raw_${dataset} AS
-      SELECT * FROM read_parquet([${list}], union_by_name = true, hive_partitioning = false)`);
+    await conn.run(`CREATE TEMP VIEW raw_${dataset} AS SELECT * FROM ${parquetFiles(parts)}`);
     views.push(`raw_${dataset}`);
   }
   await createDatasetView(conn, dataset, views);

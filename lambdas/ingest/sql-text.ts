@@ -5,6 +5,15 @@ export function sqlString(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
 
+/**
+ * The relation of our own Parquet files (a sharded run's parts, summaries, rejects, CLVs), columns matched
+ * by name. Hive partitioning is off: a `key=value` folder in a path (the parts' `__shard=<k>/`, a work dir)
+ * is not a column of the rows, and DuckDB would otherwise add it.
+ */
+export function parquetFiles(paths: readonly string[]): string {
+  return `read_parquet([${paths.map(sqlString).join(', ')}], union_by_name = true, hive_partitioning = false)`;
+}
+
 /** A double-quoted SQL identifier. */
 export function sqlIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;

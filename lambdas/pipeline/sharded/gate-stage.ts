@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { type CurrencyCount, MixedCurrencyError } from '../../ingest/currency-errors.js';
 import { openDuckDb } from '../../ingest/duckdb-session.js';
 import { readRejects } from '../../ingest/read-rejects.js';
-import { sqlString } from '../../ingest/sql-text.js';
+import { parquetFiles } from '../../ingest/sql-text.js';
 import { DATASETS, type Dataset, type DatasetCounts, type IngestReport } from '../../ingest/types.js';
 import type { JobConfig } from '../../platform/config.js';
 import type { RunRecord } from '../../publish/types.js';
@@ -86,7 +86,7 @@ export async function gateRun(
       memoryLimitMb: settings.duckdbMemoryMb,
     });
     try {
-      const from = `read_parquet([${paths.map(sqlString).join(', ')}], hive_partitioning = false)`;
+      const from = parquetFiles(paths);
       return await readRejects(conn, files, settings.mapping, run.exportDate, from);
     } finally {
       conn.closeSync();

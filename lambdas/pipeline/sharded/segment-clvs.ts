@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { type DuckDbOptions, openDuckDb } from '../../ingest/duckdb-session.js';
-import { sqlIdent, sqlString } from '../../ingest/sql-text.js';
+import { parquetFiles, sqlIdent, sqlString } from '../../ingest/sql-text.js';
 import { medianOfMiddles } from '../../model/stats.js';
 
 /** Column of a dimension in the file (dimension names are [a-z0-9_], `_all` included). */
@@ -47,7 +47,7 @@ export async function segmentClvMedians(
   if (paths.length > 0) {
     const { db, conn } = await openDuckDb({ ...options, workDir: join(options.workDir, 'median-duckdb') });
     try {
-      const files = `read_parquet([${paths.map(sqlString).join(', ')}], hive_partitioning = false)`;
+      const files = parquetFiles(paths);
       for (const d of dimensions) {
         const reader = await conn.runAndReadAll(`SELECT v, n::DOUBLE, min(clv), max(clv) FROM (
             SELECT ${column(d)} AS v, clv, row_number() OVER w AS i, count(*) OVER (PARTITION BY ${column(d)}) AS n

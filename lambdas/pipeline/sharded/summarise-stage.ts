@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { openShardRows } from '../../ingest/shard-summaries.js';
-import { sqlString } from '../../ingest/sql-text.js';
+import { parquetFiles } from '../../ingest/sql-text.js';
 import { DATASETS, type Dataset } from '../../ingest/types.js';
 import { churnWindow } from '../../model/churn.js';
 import type { JobConfig } from '../../platform/config.js';
@@ -56,7 +56,7 @@ export async function summariseShard(
       }
       if (item.shard === 0) await deps.work.putJson(keys.spend, await rows.spendByChannelMonth());
       const counted = await rows.conn.runAndReadAll(
-        `SELECT count(*)::DOUBLE FROM read_parquet(${sqlString(summaries)}, hive_partitioning = false)`,
+        `SELECT count(*)::DOUBLE FROM ${parquetFiles([summaries])}`,
       );
       const customers = Number(counted.getRows()[0]?.[0] ?? 0);
       const record: SummarisedShardRecord = {
